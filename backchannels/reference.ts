@@ -1,0 +1,182 @@
+import path from 'node:path'
+import { fileLogger } from '../common/logger.js'
+import { tailFile } from '../common/tail.js'
+import { waitForEvent } from '../common/waitFor.js'
+import { ReferenceAgent } from '../agents/reference/agent.js'
+import type { ConnectionRecord } from '../agents/reference/connections.js'
+import type { TraceEntry } from '../agents/reference/didcomm/tap.js'
+import { sendBasicMessage } from '../agents/reference/protocols/basicMessage.js'
+import { createInvitation, receiveInvitation } from '../agents/reference/protocols/outOfBand.js'
+import { sendTrustPing } from '../agents/reference/protocols/trustPing.js'
+import packageJson from '../package.json' with { type: 'json' }
+import {
+  DEFAULT_WAIT_MS,
+  type AgentDescription,
+  type Backchannel,
+  type ConnectionInfo,
+  type ConnectionState,
+  type CreateInvitationOptions,
+  type InvitationResult,
+  type ReceiveInvitationOptions,
+  type ReceivedBasicMessage,
+  type WaitOptions,
+} from './backchannel.js'
+
+const STATE_ORDER: ConnectionState[] = ['invitation', 'request', 'response', 'completed']
+
+/** The reference agent behind the Backchannel interface, in the harness's own process. */
+export class ReferenceBackchannel implements Backchannel {
+  readonly name = 'reference'
+  private agentInstance?: ReferenceAgent
+  private readonly logFile: string
+
+  constructor(
+    readonly instance: string,
+    private readonly runDir: string,
+  ) {
+    this.logFile = path.join(runDir, 'logs', `${instance}.log`)
+  }
+
+  /** The agent itself, for steps that read its trace or arm its faults. */
+  get agent(): ReferenceAgent {
+    if (!this.agentInstance) throw new Error(`${this.instance} is not started`)
+    return this.agentInstance
+  }
+
+  async start(): Promise<void> {
+    this.agentInstance = await ReferenceAgent.start({
+      label: this.instance,
+      dataDir: path.join(this.runDir, 'agents', this.instance),
+      logger: fileLogger(this.logFile, this.instance),
+    })
+  }
+
+  async stop(): Promise<void> {
+    await this.agentInstance?.stop()
+    this.agentInstance = undefined
+  }
+
+  async describe(): Promise<AgentDescription> {
+    return { name: this.name, version: packageJson.version }
+  }
+
+  async createInvitation(options: CreateInvitationOptions = {}): Promise<InvitationResult> {
+    return createInvitation(this.agent, options)
+  }
+
+  async receiveInvitation(
+    invitation: Record<string, unknown> | string,
+    options: ReceiveInvitationOptions = {},
+  ): Promise<string> {
+    const connection = await receiveInvitation(this.agent, invitation, options)
+    return connection.id
+  }
+
+  async waitForConnectionFromInvitation(invitationId: string, options: WaitOptions = {}): Promise<string> {
+    const find = () => this.agent.connections.find((c) => c.invitationId === invitationId && c.role === 'responder')
+    const record = await waitForEvent<ConnectionRecord, ConnectionRecord>({
+      emitter: this.agent.connections,
+      event: 'changed',
+      match: (c) => (c.invitationId === invitationId && c.role === 'responder' ? c : undefined),
+      check: find,
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
+      awaited: `a DID Exchange request for invitation ${invitationId} at ${this.instance}`,
+      seen: () => this.describeTraffic(),
+    })
+    return record.id
+  }
+
+  async waitForConnectionState(
+    connectionId: string,
+    state: ConnectionState,
+    options: WaitOptions = {},
+  ): Promise<ConnectionInfo> {
+    const reached = (c: ConnectionRecord | undefined) => {
+      if (!c || c.id !== connectionId) return undefined
+      if (c.state === 'abandoned' && state !== 'abandoned') {
+        throw new Error(`connection ${connectionId} at ${this.instance} was abandoned: ${c.problem ?? 'no reason'}`)
+      }
+      if (c.state === state) return c
+      if (state !== 'abandoned' && STATE_ORDER.indexOf(c.state) > STATE_ORDER.indexOf(state)) return c
+      return undefined
+    }
+    const record = await waitForEvent<ConnectionRecord, ConnectionRecord>({
+      emitter: this.agent.connections,
+      event: 'changed',
+      match: reached,
+      check: () => reached(this.agent.connections.get(connectionId)),
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
+      awaited: `connection ${connectionId} at ${this.instance} to reach state ${state}`,
+      seen: () => `state ${this.agent.connections.get(connectionId)?.state}; ${this.describeTraffic()}`,
+    })
+    return toInfo(record)
+  }
+
+  async getConnection(connectionId: string): Promise<ConnectionInfo> {
+    return toInfo(this.agent.connections.require(connectionId))
+  }
+
+  async sendTrustPing(connectionId: string): Promise<string> {
+    return sendTrustPing(this.agent, connectionId)
+  }
+
+  async waitForTrustPingResponse(connectionId: string, pingId: string, options: WaitOptions = {}): Promise<void> {
+    await this.waitForInbound(
+      (e) => e.connectionId === connectionId && e.thid === pingId && e.type.endsWith('/ping_response'),
+      `a trust ping response to ${pingId} at ${this.instance}`,
+      options,
+    )
+  }
+
+  async sendBasicMessage(connectionId: string, content: string): Promise<void> {
+    await sendBasicMessage(this.agent, connectionId, content)
+  }
+
+  async waitForBasicMessage(
+    connectionId: string,
+    content: string,
+    options: WaitOptions = {},
+  ): Promise<ReceivedBasicMessage> {
+    const entry = await this.waitForInbound(
+      (e) =>
+        e.connectionId === connectionId && e.type.endsWith('basicmessage/1.0/message') && e.message.content === content,
+      `basic message "${content}" on connection ${connectionId} at ${this.instance}`,
+      options,
+    )
+    const sentTime = entry.message.sent_time
+    return { content, ...(typeof sentTime === 'string' ? { sentTime } : {}) }
+  }
+
+  async logTail(lines = 40): Promise<string> {
+    return tailFile(this.logFile, lines)
+  }
+
+  /** Waits for an inbound message in the tap (including one already there). */
+  waitForInbound(match: (e: TraceEntry) => boolean, awaited: string, options: WaitOptions = {}): Promise<TraceEntry> {
+    const pick = (e: TraceEntry) => (e.direction === 'inbound' && match(e) ? e : undefined)
+    return waitForEvent<TraceEntry, TraceEntry>({
+      emitter: this.agent.tap,
+      event: 'entry',
+      match: pick,
+      check: () => this.agent.tap.all().find((e) => pick(e) !== undefined),
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
+      awaited,
+      seen: () => this.describeTraffic(),
+    })
+  }
+
+  private describeTraffic(): string {
+    const recent = this.agent.tap.all().slice(-6)
+    return recent.map((e) => `${e.direction} ${e.type}${e.thid ? ` thid=${e.thid}` : ''}`).join(', ')
+  }
+}
+
+function toInfo(c: ConnectionRecord): ConnectionInfo {
+  return {
+    id: c.id,
+    state: c.state,
+    ...(c.myDid ? { myDid: c.myDid } : {}),
+    ...(c.theirDid ? { theirDid: c.theirDid } : {}),
+    ...(c.theirLabel ? { theirLabel: c.theirLabel } : {}),
+  }
+}

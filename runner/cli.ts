@@ -1,0 +1,59 @@
+import { Command, Option } from 'commander'
+import packageJson from '../package.json' with { type: 'json' }
+import { AskarUnavailableError } from '../agents/reference/native/askarLibrary.js'
+import { consoleOutput } from './progress.js'
+import { AgentStartError, run, UsageError } from './run.js'
+
+/** Exit codes (documented in the README): 0 all passed, 1 a scenario failed, 2 bad input, 3 an agent could not start. */
+export const EXIT = { passed: 0, failed: 1, usage: 2, agentStart: 3 } as const
+
+const program = new Command()
+  .name('didcomm-conformance')
+  .description('Conformance test harness for DIDComm v1 / Aries agents')
+  .version(packageJson.version)
+
+program
+  .command('run')
+  .description('run the conformance features against the chosen agents in every role assignment')
+  .option('--agents <list>', 'comma-separated agents under test', 'reference')
+  .option('--tags <expression>', 'cucumber tag expression selecting scenarios')
+  .option('--report-dir <dir>', 'where reports go (default reports/runs/<timestamp>)')
+  .addOption(new Option('--timeout <ms>', 'bound for each wait inside a step').default(10_000).argParser(Number))
+  .option('--quiet', 'print only the final totals')
+  .option('--json', 'print summary.json to stdout instead of progress')
+  .action(
+    async (opts: {
+      agents: string
+      tags?: string
+      reportDir?: string
+      timeout: number
+      quiet?: boolean
+      json?: boolean
+    }) => {
+      const agents = opts.agents
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean)
+      try {
+        const summary = await run({
+          agents,
+          tags: opts.tags,
+          reportDir: opts.reportDir,
+          timeoutMs: opts.timeout,
+          output: consoleOutput({ quiet: Boolean(opts.quiet), json: Boolean(opts.json) }),
+        })
+        if (opts.json) console.log(JSON.stringify(summary, null, 2))
+        else if (opts.quiet) console.error(`${summary.totals.passed} passed, ${summary.totals.failed} failed`)
+        const ran = summary.totals.passed + summary.totals.failed
+        process.exitCode = summary.totals.failed > 0 || ran === 0 ? EXIT.failed : EXIT.passed
+        if (ran === 0) console.error('no scenario matched the selection')
+      } catch (e) {
+        console.error(`didcomm-conformance: ${(e as Error).message}`)
+        if (e instanceof UsageError) process.exitCode = EXIT.usage
+        else if (e instanceof AgentStartError || e instanceof AskarUnavailableError) process.exitCode = EXIT.agentStart
+        else throw e
+      }
+    },
+  )
+
+await program.parseAsync()

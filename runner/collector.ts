@@ -1,0 +1,82 @@
+import type { Envelope, Timestamp } from '@cucumber/messages'
+import { EVIDENCE_MEDIA_TYPE } from '../steps/support/evidence.js'
+import type { ScenarioResult, ScenarioStatus } from './summary.js'
+
+interface Started {
+  pickleId: string
+  startedMs: number
+  statuses: string[]
+  errors: string[]
+  evidence?: string
+}
+
+/**
+ * Turns cucumber's message stream for one assignment into scenario results, calling `onScenario`
+ * as each scenario finishes so progress is shown live and nothing is lost if the run is cut short.
+ */
+export class ResultCollector {
+  private readonly features = new Map<string, string>()
+  private readonly pickles = new Map<string, { uri: string; name: string; tags: string[] }>()
+  private readonly testCases = new Map<string, string>()
+  private readonly started = new Map<string, Started>()
+
+  constructor(
+    private readonly roles: Record<string, string>,
+    private readonly onScenario: (result: ScenarioResult, evidence: string | undefined) => void,
+  ) {}
+
+  readonly onMessage = (m: Envelope): void => {
+    if (m.gherkinDocument?.uri && m.gherkinDocument.feature) {
+      this.features.set(m.gherkinDocument.uri, m.gherkinDocument.feature.name)
+    } else if (m.pickle) {
+      this.pickles.set(m.pickle.id, { uri: m.pickle.uri, name: m.pickle.name, tags: m.pickle.tags.map((t) => t.name) })
+    } else if (m.testCase) {
+      this.testCases.set(m.testCase.id, m.testCase.pickleId)
+    } else if (m.testCaseStarted) {
+      const pickleId = this.testCases.get(m.testCaseStarted.testCaseId) ?? ''
+      this.started.set(m.testCaseStarted.id, {
+        pickleId,
+        startedMs: ms(m.testCaseStarted.timestamp),
+        statuses: [],
+        errors: [],
+      })
+    } else if (m.testStepFinished) {
+      const s = this.started.get(m.testStepFinished.testCaseStartedId)
+      const result = m.testStepFinished.testStepResult
+      s?.statuses.push(result.status)
+      if (s && result.message) s.errors.push(result.message)
+    } else if (m.attachment?.testCaseStartedId && m.attachment.mediaType === EVIDENCE_MEDIA_TYPE) {
+      const s = this.started.get(m.attachment.testCaseStartedId)
+      if (s) s.evidence = m.attachment.body
+    } else if (m.testCaseFinished && !m.testCaseFinished.willBeRetried) {
+      const s = this.started.get(m.testCaseFinished.testCaseStartedId)
+      const pickle = s ? this.pickles.get(s.pickleId) : undefined
+      if (!s || !pickle) return
+      const status = statusOf(s.statuses)
+      const error = s.errors[0] ?? (status === 'failed' ? `step ${s.statuses.find((x) => x !== 'PASSED')}` : undefined)
+      this.onScenario(
+        {
+          feature: this.features.get(pickle.uri) ?? pickle.uri,
+          name: pickle.name,
+          tags: pickle.tags,
+          roles: this.roles,
+          status,
+          durationMs: Math.round(ms(m.testCaseFinished.timestamp) - s.startedMs),
+          ...(error ? { error } : {}),
+        },
+        s.evidence,
+      )
+    }
+  }
+}
+
+/** Undefined, ambiguous and pending steps fail a scenario: nothing unimplemented counts as a pass. */
+function statusOf(statuses: string[]): ScenarioStatus {
+  if (statuses.some((s) => s !== 'PASSED' && s !== 'SKIPPED')) return 'failed'
+  if (statuses.length > 0 && statuses.every((s) => s === 'PASSED')) return 'passed'
+  return 'skipped'
+}
+
+function ms(t: Timestamp): number {
+  return t.seconds * 1000 + t.nanos / 1e6
+}
