@@ -158,7 +158,8 @@ export class ReferenceBackchannel implements Backchannel {
       emitter: this.agent.tap,
       event: 'entry',
       match: pick,
-      check: () => this.agent.tap.all().find((e) => pick(e) !== undefined),
+      // Newest first: the awaited message is usually the last one in, and traces grow long in a run.
+      check: () => this.agent.tap.all().findLast((e) => pick(e) !== undefined),
       timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
       awaited,
       seen: () => this.describeTraffic(),

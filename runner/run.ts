@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api'
@@ -43,6 +43,10 @@ export async function run(options: RunOptions): Promise<Summary> {
     throw new UsageError(`unknown tag ${badTags.join(', ')} (known: ${[...index.tags].sort().join(' ')})`)
   }
   const reportDir = path.resolve(options.reportDir ?? defaultReportDir())
+  // A reused report directory must not mix this run's results with an earlier run's.
+  for (const entry of ['summary.json', 'cucumber', 'evidence', 'logs', 'agents']) {
+    rmSync(path.join(reportDir, entry), { recursive: true, force: true })
+  }
   mkdirSync(path.join(reportDir, 'cucumber'), { recursive: true })
   out.info(`report directory ${reportDir}`)
 

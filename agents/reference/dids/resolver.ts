@@ -95,6 +95,8 @@ function didCommTarget(did: string, doc: DIDDocument, service: Record<string, un
 /** One per agent: resolves did:peer:2, did:peer:4 and did:key, and remembers the did:peer:4 long forms it has seen. */
 export class DidRegistry {
   readonly #peer4 = new Peer4LongForms()
+  /** did:peer:2/4 and did:key documents are derived from the DID itself, so a resolved target never goes stale. */
+  readonly #targets = new Map<string, DidCommTarget>()
   readonly #resolver = new Resolver({
     peer: async (did) => {
       const numalgo = did.charAt('did:peer:'.length)
@@ -126,6 +128,14 @@ export class DidRegistry {
 
   /** The first usable did-communication service, lowest `priority` first (document order between equals). */
   async resolveDidCommTarget(did: string): Promise<DidCommTarget> {
+    const cached = this.#targets.get(did)
+    if (cached) return cached
+    const target = await this.#resolveTarget(did)
+    this.#targets.set(did, target)
+    return target
+  }
+
+  async #resolveTarget(did: string): Promise<DidCommTarget> {
     const doc = await this.resolve(did)
     const services = (Array.isArray(doc.service) ? doc.service : [])
       .filter((service) => isObject(service) && [service.type].flat().includes('did-communication'))

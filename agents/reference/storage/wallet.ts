@@ -104,9 +104,14 @@ export class AgentWallet {
 
   /** The DID a DIDComm v1 key is bound to (the design's replacement for get_local_did_for_verkey). */
   async didForVerkey(verkey: string): Promise<string | undefined> {
-    const entry = await this.withSession((s) => s.fetchKey({ name: verkey }))
-    const did = entry?.tags?.did
+    const did = (await this.keyTags(verkey))?.did
     return typeof did === 'string' ? did : undefined
+  }
+
+  /** The tags of the key record of that name, or undefined if there is none. */
+  async keyTags(name: string): Promise<Record<string, unknown> | undefined> {
+    const entry = await this.withSession((s) => s.fetchKey({ name }))
+    return entry ? (entry.tags ?? {}) : undefined
   }
 
   async putRecord(category: string, name: string, value: unknown, tags: Record<string, string> = {}): Promise<void> {

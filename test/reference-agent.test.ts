@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { ReferenceBackchannel } from '../backchannels/reference.js'
+import { newMessage } from '../agents/reference/didcomm/message.js'
+import { MessageTypes } from '../agents/reference/didcomm/messageType.js'
+import { packMessage } from '../agents/reference/didcomm/envelope.js'
+import { verkeyToMultikey } from '../agents/reference/dids/multikey.js'
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'reference-agent-test-'))
+const inviter = new ReferenceBackchannel('t-inviter', dir)
+const invitee = new ReferenceBackchannel('t-invitee', dir)
+
+async function connect(numalgo: 2 | 4 = 4): Promise<{ inviterConn: string; inviteeConn: string }> {
+  const { invitation, invitationId } = await inviter.createInvitation()
+  const inviteeConn = await invitee.receiveInvitation(invitation, { peerDidNumalgo: numalgo })
+  await invitee.waitForConnectionState(inviteeConn, 'completed')
+  const inviterConn = await inviter.waitForConnectionFromInvitation(invitationId)
+  await inviter.waitForConnectionState(inviterConn, 'completed')
+  return { inviterConn, inviteeConn }
+}
+
+async function post(body: string, contentType: string): Promise<{ status: number; text: string }> {
+  const response = await fetch(inviter.agent.endpoint, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body,
+  })
+  return { status: response.status, text: await response.text() }
+}
+
+describe('reference agent', () => {
+  before(async () => {
+    await Promise.all([inviter.start(), invitee.start()])
+  })
+  after(async () => {
+    await Promise.allSettled([inviter.stop(), invitee.stop()])
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('rejects malformed envelopes with HTTP 400 and a reason, and keeps working', async () => {
+    const cases: Array<[string, RegExp]> = [
+      ['not json', /not JSON/],
+      ['{"protected":"e30","iv":"AAAA","ciphertext":"","tag":"AAAA"}', /invalid envelope/],
+      ['[]', /invalid envelope/],
+      [JSON.stringify({ '@type': MessageTypes.trustPing, '@id': 'plaintext-1' }), /invalid envelope/],
+    ]
+    for (const [body, reason] of cases) {
+      const { status, text } = await post(body, 'application/didcomm-envelope-enc')
+      assert.equal(status, 400, `status for ${body}`)
+      assert.match(text, reason)
+    }
+    const { inviteeConn } = await connect()
+    const ping = await invitee.sendTrustPing(inviteeConn)
+    await invitee.waitForTrustPingResponse(inviteeConn, ping)
+  })
+
+  it('accepts both DIDComm v1 media types and refuses others with 415', async () => {
+    const key = await inviter.agent.wallet.createKey()
+    inviter.agent.claimKey(key.verkey, { kind: 'invitation', invitationId: 'none' })
+    const envelope = JSON.stringify(packMessage(JSON.stringify(newMessage(MessageTypes.basicMessage)), [key.verkey]))
+    assert.equal((await post(envelope, 'application/didcomm-envelope-enc')).status, 202)
+    assert.equal((await post(envelope, 'application/ssi-agent-wire')).status, 202)
+    assert.equal((await post(envelope, 'didcomm-envelope-enc')).status, 202, 'RFC 0044: prefix may be omitted')
+    assert.equal((await post(envelope, 'text/plain')).status, 415)
+  })
+
+  it('traces every message with its envelope facts and schema verdict', async () => {
+    const mark = inviter.agent.tap.mark()
+    const { inviterConn, inviteeConn } = await connect(2)
+    await invitee.sendBasicMessage(inviteeConn, 'traced')
+    await inviter.waitForBasicMessage(inviterConn, 'traced')
+    const inbound = inviter.agent.tap.since(mark).filter((e) => e.direction === 'inbound')
+    assert.deepEqual(
+      inbound.map((e) => e.type.split('/').slice(-1)[0]),
+      ['request', 'complete', 'message'],
+    )
+    for (const e of inbound) {
+      assert.equal(e.envelope.alg, 'Authcrypt')
+      assert.ok(e.envelope.senderKey && e.envelope.recipientKey)
+      assert.deepEqual(e.schema?.valid, true, `${e.type}: ${e.schema?.errors.join('; ')}`)
+    }
+    const outbound = inviter.agent.tap.since(mark).find((e) => e.direction === 'outbound')
+    assert.match(outbound?.envelope.endpoint ?? '', /^http:\/\/127\.0\.0\.1:\d+$/)
+    assert.equal(outbound?.delivery, 'HTTP 202')
+  })
+
+  it('stores DIDs and keys in the did / key model', async () => {
+    for (const numalgo of [2, 4] as const) {
+      const { did, verkey } = await inviter.agent.createMyDid(numalgo)
+      const wallet = inviter.agent.wallet
+      assert.deepEqual(await wallet.keyTags(verkey), { did }, 'DIDComm v1 key named by verkey, tagged with its DID')
+      const vmId = numalgo === 2 ? `${did}#key-1` : `${did}#key-0`
+      assert.deepEqual(await wallet.keyTags(vmId), { did, rel: ['authentication', 'keyAgreement'] }, 'bound key')
+      assert.equal(await wallet.keyTags(verkeyToMultikey(verkey)), undefined, 'unbound record removed once bound')
+      const record = await wallet.getRecord<{ method: string }>('did', did)
+      assert.equal(record?.method, 'peer')
+    }
+  })
+
+  it('applies named faults: anoncrypt, and hold then release in order', async () => {
+    const { inviterConn, inviteeConn } = await connect()
+    inviter.agent.faults.arm({ name: 'anoncrypt' }, 'basicmessage/message')
+    await inviter.sendBasicMessage(inviterConn, 'anon')
+    const anon = await invitee.waitForInbound((e) => e.message.content === 'anon', 'the anoncrypted message')
+    assert.equal(anon.envelope.alg, 'Anoncrypt')
+    assert.equal(anon.envelope.senderKey, undefined)
+
+    inviter.agent.faults.arm({ name: 'hold' }, 'basicmessage/message')
+    await inviter.sendBasicMessage(inviterConn, 'first')
+    await inviter.sendBasicMessage(inviterConn, 'second')
+    await invitee.waitForBasicMessage(inviteeConn, 'second')
+    assert.equal(inviter.agent.faults.heldCount(), 1)
+    await inviter.agent.faults.release()
+    await invitee.waitForBasicMessage(inviteeConn, 'first')
+    const order = invitee.agent.tap
+      .forConnection(inviteeConn)
+      .filter((e) => e.direction === 'inbound' && ['first', 'second'].includes(String(e.message.content)))
+      .map((e) => e.message.content)
+    assert.deepEqual(order, ['second', 'first'])
+  })
+
+  it('answers an unknown message type with a problem report threaded to it', async () => {
+    const { inviterConn } = await connect()
+    const probe = newMessage('https://didcomm.org/no-such-protocol/1.0/probe')
+    await inviter.agent.sendOnConnection(inviter.agent.connections.require(inviterConn), probe)
+    const report = await inviter.waitForInbound((e) => e.pthid === probe['@id'], 'problem report')
+    assert.match(report.type, /problem-report$/)
+  })
+
+  it('refuses an invitation without handshake_protocols or requests~attach', async () => {
+    inviter.agent.faults.arm({ name: 'drop-field', path: 'handshake_protocols' }, 'out-of-band/invitation')
+    const { invitation } = await inviter.createInvitation()
+    await assert.rejects(invitee.receiveInvitation(invitation), /neither handshake_protocols nor requests~attach/)
+  })
+})
