@@ -84,3 +84,24 @@ export interface Backchannel {
 }
 
 export const DEFAULT_WAIT_MS = 10_000
+
+/** The states a handshake passes through in order; `abandoned` can follow any of them. */
+export const CONNECTION_STATE_ORDER: readonly ConnectionState[] = ['invitation', 'request', 'response', 'completed']
+
+/**
+ * Whether a connection in state `current` has reached `wanted`. Reaching `abandoned` while waiting
+ * for anything else is an error that says why, so a wait fails at once instead of timing out.
+ */
+export function hasReachedState(
+  current: ConnectionState,
+  wanted: ConnectionState,
+  describe: { connectionId: string; agent: string; problem?: string },
+): boolean {
+  if (current === 'abandoned' && wanted !== 'abandoned') {
+    const why = describe.problem || 'no reason given'
+    throw new Error(`connection ${describe.connectionId} at ${describe.agent} was abandoned: ${why}`)
+  }
+  if (current === wanted) return true
+  const order = CONNECTION_STATE_ORDER
+  return wanted !== 'abandoned' && order.indexOf(current) > order.indexOf(wanted)
+}

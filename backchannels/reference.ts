@@ -11,6 +11,7 @@ import { sendTrustPing } from '../agents/reference/protocols/trustPing.js'
 import packageJson from '../package.json' with { type: 'json' }
 import {
   DEFAULT_WAIT_MS,
+  hasReachedState,
   type AgentDescription,
   type Backchannel,
   type ConnectionInfo,
@@ -21,8 +22,6 @@ import {
   type ReceivedBasicMessage,
   type WaitOptions,
 } from './backchannel.js'
-
-const STATE_ORDER: ConnectionState[] = ['invitation', 'request', 'response', 'completed']
 
 /** The reference agent behind the Backchannel interface, in the harness's own process. */
 export class ReferenceBackchannel implements Backchannel {
@@ -91,15 +90,15 @@ export class ReferenceBackchannel implements Backchannel {
     state: ConnectionState,
     options: WaitOptions = {},
   ): Promise<ConnectionInfo> {
-    const reached = (c: ConnectionRecord | undefined) => {
-      if (!c || c.id !== connectionId) return undefined
-      if (c.state === 'abandoned' && state !== 'abandoned') {
-        throw new Error(`connection ${connectionId} at ${this.instance} was abandoned: ${c.problem ?? 'no reason'}`)
-      }
-      if (c.state === state) return c
-      if (state !== 'abandoned' && STATE_ORDER.indexOf(c.state) > STATE_ORDER.indexOf(state)) return c
-      return undefined
-    }
+    const reached = (c: ConnectionRecord | undefined) =>
+      c?.id === connectionId &&
+      hasReachedState(c.state, state, {
+        connectionId,
+        agent: this.instance,
+        ...(c.problem ? { problem: c.problem } : {}),
+      })
+        ? c
+        : undefined
     const record = await waitForEvent<ConnectionRecord, ConnectionRecord>({
       emitter: this.agent.connections,
       event: 'changed',
@@ -154,6 +153,7 @@ export class ReferenceBackchannel implements Backchannel {
   /** Waits for an inbound message in the tap (including one already there). */
   waitForInbound(match: (e: TraceEntry) => boolean, awaited: string, options: WaitOptions = {}): Promise<TraceEntry> {
     const pick = (e: TraceEntry) => (e.direction === 'inbound' && match(e) ? e : undefined)
+    const mark = this.agent.tap.mark()
     return waitForEvent<TraceEntry, TraceEntry>({
       emitter: this.agent.tap,
       event: 'entry',
@@ -162,13 +162,16 @@ export class ReferenceBackchannel implements Backchannel {
       check: () => this.agent.tap.all().findLast((e) => pick(e) !== undefined),
       timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
       awaited,
-      seen: () => this.describeTraffic(),
+      seen: () => this.describeTraffic(mark),
     })
   }
 
-  private describeTraffic(): string {
-    const recent = this.agent.tap.all().slice(-6)
-    return recent.map((e) => `${e.direction} ${e.type}${e.thid ? ` thid=${e.thid}` : ''}`).join(', ')
+  /** The traffic since `mark` (what a wait saw), or the last few messages if there was none. */
+  private describeTraffic(mark?: number): string {
+    const tap = this.agent.tap
+    const recent = mark === undefined ? tap.all().slice(-6) : tap.since(mark)
+    const text = recent.map((e) => `${e.direction} ${e.type}${e.thid ? ` thid=${e.thid}` : ''}`).join(', ')
+    return mark === undefined || text ? text : `no message since the wait began`
   }
 }
 

@@ -1,3 +1,4 @@
+import { benchAcapyStart } from './acapy.js'
 import { benchEnvelope } from './envelope.js'
 import { benchTrustPing } from './trustPing.js'
 
@@ -10,3 +11,5 @@ const ping = await benchTrustPing(500)
 console.log(
   `trust ping round trip over loopback HTTP: p50 ${ping.p50Ms} ms, p99 ${ping.p99Ms} ms over ${ping.rounds} pings (target p50 <= 5 ms)`,
 )
+const acapy = await benchAcapyStart(3)
+console.log(`ACA-Py start-to-ready: ${acapy.join(', ')} ms over ${acapy.length} launches (target <= 5000 ms)`)

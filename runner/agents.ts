@@ -1,19 +1,43 @@
 import type { Backchannel } from '../backchannels/backchannel.js'
+import { AcapyBackchannel, type ExternalAcapy } from '../backchannels/acapy.js'
 import { ReferenceBackchannel } from '../backchannels/reference.js'
 
-/** How to make one instance of each agent family the command line can name. */
-export type AgentFactory = (instance: string, runDir: string) => Backchannel
+/** Settings for agents that run elsewhere instead of being started by the harness. */
+export interface AgentSettings {
+  acapy?: ExternalAcapy
+}
 
-const factories: Record<string, AgentFactory> = {
-  reference: (instance, runDir) => new ReferenceBackchannel(instance, runDir),
+interface AgentFamily {
+  create(instance: string, runDir: string, settings: AgentSettings): Backchannel
+  /** How many instances can exist at once (an agent running elsewhere is one). */
+  maxInstances(settings: AgentSettings): number
+}
+
+const families: Record<string, AgentFamily> = {
+  reference: {
+    create: (instance, runDir) => new ReferenceBackchannel(instance, runDir),
+    maxInstances: () => Infinity,
+  },
+  acapy: {
+    create: (instance, runDir, settings) => new AcapyBackchannel(instance, runDir, settings.acapy),
+    maxInstances: (settings) => (settings.acapy ? 1 : Infinity),
+  },
 }
 
 export function knownAgents(): string[] {
-  return Object.keys(factories)
+  return Object.keys(families)
 }
 
-export function createAgent(name: string, instance: string, runDir: string): Backchannel {
-  const factory = factories[name]
-  if (!factory) throw new Error(`unknown agent "${name}" (known: ${knownAgents().join(', ')})`)
-  return factory(instance, runDir)
+function family(name: string): AgentFamily {
+  const f = families[name]
+  if (!f) throw new Error(`unknown agent "${name}" (known: ${knownAgents().join(', ')})`)
+  return f
+}
+
+export function createAgent(name: string, instance: string, runDir: string, settings: AgentSettings): Backchannel {
+  return family(name).create(instance, runDir, settings)
+}
+
+export function maxInstances(name: string, settings: AgentSettings): number {
+  return family(name).maxInstances(settings)
 }

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander'
 import packageJson from '../package.json' with { type: 'json' }
 import { AskarUnavailableError } from '../agents/reference/native/askarLibrary.js'
-import { consoleOutput } from './progress.js'
+import { consoleOutput, formatTotals } from './progress.js'
 import { AgentStartError, run, UsageError } from './run.js'
 
 /** Exit codes (documented in the README): 0 all passed, 1 a scenario failed, 2 bad input, 3 an agent could not start. */
@@ -18,7 +18,20 @@ program
   .option('--agents <list>', 'comma-separated agents under test', 'reference')
   .option('--tags <expression>', 'cucumber tag expression selecting scenarios')
   .option('--report-dir <dir>', 'where reports go (default reports/runs/<timestamp>)')
+  .option(
+    '--expectations <file>',
+    'known deviations per agent; any other failure, or an unexpected pass, fails the run',
+  )
   .addOption(new Option('--timeout <ms>', 'bound for each wait inside a step').default(10_000).argParser(Number))
+  .option(
+    '--acapy-admin-url <url>',
+    'use an ACA-Py running elsewhere (its API key from $DIDCOMM_CONFORMANCE_ACAPY_API_KEY)',
+  )
+  .addOption(
+    new Option('--acapy-webhook-port <port>', "port of our webhook receiver, for that ACA-Py's --webhook-url")
+      .default(9090)
+      .argParser(Number),
+  )
   .option('--quiet', 'print only the final totals')
   .option('--json', 'print summary.json to stdout instead of progress')
   .action(
@@ -26,6 +39,9 @@ program
       agents: string
       tags?: string
       reportDir?: string
+      expectations?: string
+      acapyAdminUrl?: string
+      acapyWebhookPort: number
       timeout: number
       quiet?: boolean
       json?: boolean
@@ -39,13 +55,25 @@ program
           agents,
           tags: opts.tags,
           reportDir: opts.reportDir,
+          expectations: opts.expectations,
           timeoutMs: opts.timeout,
+          agentSettings: opts.acapyAdminUrl
+            ? {
+                acapy: {
+                  adminUrl: opts.acapyAdminUrl,
+                  apiKey: process.env.DIDCOMM_CONFORMANCE_ACAPY_API_KEY,
+                  webhookPort: opts.acapyWebhookPort,
+                },
+              }
+            : {},
           output: consoleOutput({ quiet: Boolean(opts.quiet), json: Boolean(opts.json) }),
         })
         if (opts.json) console.log(JSON.stringify(summary, null, 2))
-        else if (opts.quiet) console.error(`${summary.totals.passed} passed, ${summary.totals.failed} failed`)
+        else if (opts.quiet) console.error(formatTotals(summary))
         const ran = summary.totals.passed + summary.totals.failed
-        process.exitCode = summary.totals.failed > 0 || ran === 0 ? EXIT.failed : EXIT.passed
+        const unexpectedFailures = summary.totals.failed - (summary.expectations?.expectedFailures ?? 0)
+        const unexpectedPasses = summary.expectations?.unexpectedPasses.length ?? 0
+        process.exitCode = unexpectedFailures > 0 || unexpectedPasses > 0 || ran === 0 ? EXIT.failed : EXIT.passed
         if (ran === 0) console.error('no scenario matched the selection')
       } catch (e) {
         console.error(`didcomm-conformance: ${(e as Error).message}`)

@@ -8,10 +8,8 @@ export interface Output {
 
 export function consoleOutput(mode: { quiet: boolean; json: boolean }): Output {
   const silent = mode.quiet || mode.json
-  return {
-    info: (line) => (silent ? undefined : console.error(line)),
-    scenario: (line) => (mode.json ? undefined : console.error(line)),
-  }
+  const print = (line: string) => (silent ? undefined : console.error(line))
+  return { info: print, scenario: print }
 }
 
 const MARK = { passed: '✔', failed: '✘', skipped: '-' } as const
@@ -21,11 +19,19 @@ export function formatScenarioLine(r: ScenarioResult): string {
     .map(([role, agent]) => `${role}=${agent}`)
     .join(' ')
   const time = `${(r.durationMs / 1000).toFixed(2)}s`.padStart(7)
-  const line = `${MARK[r.status]} ${r.status.padEnd(7)} ${time}  ${r.feature} › ${r.name}  [${roles}]`
+  const expected = r.expected ? ` (expected: ${r.expected.reference})` : ''
+  const line = `${MARK[r.status]} ${r.status.padEnd(7)} ${time}  ${r.feature} › ${r.name}  [${roles}]${expected}`
   return r.status === 'failed' && r.error ? `${line}\n    ${r.error.split('\n').slice(0, 3).join('\n    ')}` : line
 }
 
 export function formatTotals(s: Summary): string {
   const { passed, failed, skipped } = s.totals
-  return `${passed} passed, ${failed} failed, ${skipped} skipped in ${(s.durationMs / 1000).toFixed(1)} s`
+  const expected = s.expectations ? ` (${s.expectations.expectedFailures} of them expected)` : ''
+  const lines = [
+    `${passed} passed, ${failed} failed${expected}, ${skipped} skipped in ${(s.durationMs / 1000).toFixed(1)} s`,
+  ]
+  for (const u of s.expectations?.unexpectedPasses ?? []) {
+    lines.push(`unexpected pass: ${u.agent} was expected to fail ${u.expectation} but "${u.scenario}" passed`)
+  }
+  return lines.join('\n')
 }

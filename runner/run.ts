@@ -4,18 +4,22 @@ import { PassThrough } from 'node:stream'
 import { loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api'
 import type { AgentDescription, Backchannel } from '../backchannels/backchannel.js'
 import packageJson from '../package.json' with { type: 'json' }
-import { createAgent, knownAgents } from './agents.js'
+import { createAgent, knownAgents, maxInstances, type AgentSettings } from './agents.js'
 import { assignmentsFor, assignmentTagExpression, describeAssignment, instancesNeeded } from './assignments.js'
 import { clearAgentInstances, registerAgentInstance } from './context.js'
 import { ResultCollector } from './collector.js'
 import { FEATURES_DIR, indexFeatures, unknownTags } from './features.js'
 import { formatScenarioLine, formatTotals, type Output } from './progress.js'
+import { applyExpectations, loadExpectations, type ExpectationsFile } from './expectations.js'
 import { totalsOf, type ScenarioResult, type Summary } from './summary.js'
 
 export interface RunOptions {
   agents: string[]
   tags?: string
   reportDir?: string
+  /** JSON file of known deviations per agent (see runner/expectations.ts). */
+  expectations?: string
+  agentSettings?: AgentSettings
   /** Bound for each wait inside a step. */
   timeoutMs?: number
   output: Output
@@ -42,6 +46,12 @@ export async function run(options: RunOptions): Promise<Summary> {
   if (badTags.length) {
     throw new UsageError(`unknown tag ${badTags.join(', ')} (known: ${[...index.tags].sort().join(' ')})`)
   }
+  let expectations: ExpectationsFile | undefined
+  try {
+    expectations = options.expectations ? loadExpectations(options.expectations) : undefined
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
   const reportDir = path.resolve(options.reportDir ?? defaultReportDir())
   // A reused report directory must not mix this run's results with an earlier run's.
   for (const entry of ['summary.json', 'cucumber', 'evidence', 'logs', 'agents']) {
@@ -50,8 +60,13 @@ export async function run(options: RunOptions): Promise<Summary> {
   mkdirSync(path.join(reportDir, 'cucumber'), { recursive: true })
   out.info(`report directory ${reportDir}`)
 
-  const assignments = assignmentsFor(index.roleSets, options.agents)
-  const agents = await startAgents(instancesNeeded(assignments), reportDir, out)
+  const settings = options.agentSettings ?? {}
+  const assignments = assignmentsFor(index.roleSets, options.agents).filter((a) => {
+    const fits = [...instancesNeeded([a])].every(([name, n]) => n <= maxInstances(name, settings))
+    if (!fits) out.info(`left out: roles ${describeAssignment(a)} need more instances than run elsewhere`)
+    return fits
+  })
+  const agents = await startAgents(instancesNeeded(assignments), reportDir, settings, out)
   const stopAll = () => Promise.allSettled(agents.map((a) => a.stop()))
   const onSignal = (signal: NodeJS.Signals) => {
     out.info(`${signal}: stopping agents`)
@@ -68,6 +83,9 @@ export async function run(options: RunOptions): Promise<Summary> {
     durationMs: Date.now() - started,
     tags: options.tags ?? null,
     totals: totalsOf(scenarios),
+    ...(expectations && options.expectations
+      ? { expectations: { file: options.expectations, ...applyExpectations(scenarios, expectations) } }
+      : {}),
     agents: descriptions,
     scenarios,
   })
@@ -86,6 +104,7 @@ export async function run(options: RunOptions): Promise<Summary> {
       const slug = Object.values(assignment.agents).join('-') + '_' + assignment.roleSet.join('-')
       const collector = new ResultCollector(assignment.agents, (result, evidence) => {
         if (evidence) result.evidence = fileEvidence(reportDir, scenarios.length + 1, result, evidence)
+        if (expectations) applyExpectations([result], expectations)
         scenarios.push(result)
         writeSummary()
         out.scenario(formatScenarioLine(result))
@@ -126,10 +145,15 @@ export async function run(options: RunOptions): Promise<Summary> {
   return result
 }
 
-async function startAgents(needed: Map<string, number>, reportDir: string, out: Output): Promise<Backchannel[]> {
+async function startAgents(
+  needed: Map<string, number>,
+  reportDir: string,
+  settings: AgentSettings,
+  out: Output,
+): Promise<Backchannel[]> {
   const agents: Backchannel[] = []
   for (const [name, count] of needed) {
-    for (let i = 1; i <= count; i++) agents.push(createAgent(name, `${name}-${i}`, reportDir))
+    for (let i = 1; i <= count; i++) agents.push(createAgent(name, `${name}-${i}`, reportDir, settings))
   }
   const results = await Promise.allSettled(
     agents.map(async (a) => {

@@ -12,6 +12,8 @@ export interface ScenarioResult {
   error?: string
   /** Path (relative to the report directory) of the decrypted trace and log tails of a failure. */
   evidence?: string
+  /** Set when the failure is a known deviation listed in the run's expectations file. */
+  expected?: { agent: string; reference: string }
 }
 
 /** The run contract CI pipelines read; fields are only ever added. */
@@ -21,6 +23,12 @@ export interface Summary {
   durationMs: number
   tags: string | null
   totals: { passed: number; failed: number; skipped: number }
+  /** With --expectations: failures that were expected, and expectations that unexpectedly passed. */
+  expectations?: {
+    file: string
+    expectedFailures: number
+    unexpectedPasses: Array<{ agent: string; expectation: string; scenario: string }>
+  }
   agents: AgentDescription[]
   scenarios: ScenarioResult[]
 }

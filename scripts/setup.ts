@@ -3,7 +3,8 @@
  *  1. builds the ffi-napi / ref-napi addons the Askar wrapper binds through;
  *  2. puts the Askar native library of exactly the version the wrapper binds into the wrapper's
  *     `native/` directory, taken from the PyPI wheel `aries-askar` (identical to the GitHub release
- *     build) and cached per user so later installs need no download.
+ *     build) and cached per user so later installs need no download;
+ *  3. installs ACA-Py, an agent under test, into a project-local virtualenv.
  * Idempotent: every step checks first and says what it skipped.
  */
 import { execFileSync } from 'node:child_process'
@@ -17,6 +18,7 @@ import {
   askarNativeDir,
   ensureAskarLibrary,
 } from '../agents/reference/native/askarLibrary.js'
+import { ensureAcapyInstalled } from '../agents/acapy/install.js'
 
 const require = createRequire(import.meta.url)
 const step = (msg: string) => console.log(`[setup] ${msg}`)
@@ -87,6 +89,12 @@ async function main(): Promise<void> {
     step(`Askar native library ${version} loads`)
   } catch (e) {
     fail('checking the Askar native library', e)
+  }
+  try {
+    const { version } = await ensureAcapyInstalled()
+    step(`ACA-Py ${version} ready in .cache/acapy-venv`)
+  } catch (e) {
+    fail('installing ACA-Py', e)
   }
   step(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }

@@ -39,6 +39,23 @@ describe('didcomm-conformance run (the CI contract)', () => {
     assert.match(result.stderr, /✔ passed .*\[inviter=reference invitee=reference\]/, 'a progress line per scenario')
   })
 
+  it('runs the connection feature with ACA-Py in every role, its known deviations expected', () => {
+    const reportDir = path.join(dir, 'acapy')
+    const expectations = path.resolve(import.meta.dirname, '..', 'expectations', 'known-deviations.json')
+    const args = ['run', '--agents', 'reference,acapy', '--tags', '@connection', '--expectations', expectations]
+    const result = cli(...args, '--report-dir', reportDir)
+    assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
+    const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
+    assert.deepEqual(summary.agents.map((a) => a.name).sort(), ['acapy', 'reference'])
+    assert.equal(summary.agents.find((a) => a.name === 'acapy')?.version, '0.12.8')
+    const pairs = new Set(summary.scenarios.map((s) => `${s.roles.inviter}→${s.roles.invitee}`))
+    assert.deepEqual([...pairs].sort(), ['acapy→acapy', 'acapy→reference', 'reference→acapy', 'reference→reference'])
+    for (const s of summary.scenarios.filter((x) => x.status === 'failed')) {
+      assert.ok(s.expected, `unexpected failure: ${s.name} ${JSON.stringify(s.roles)}: ${s.error}`)
+    }
+    assert.equal(summary.expectations?.unexpectedPasses.length, 0)
+  })
+
   it('fails with exit code 2 and names an unknown tag or agent, starting nothing', () => {
     const tag = cli('run', '--tags', '@no-such-tag', '--report-dir', path.join(dir, 'bad-tag'))
     assert.equal(tag.status, 2)

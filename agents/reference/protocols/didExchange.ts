@@ -97,7 +97,9 @@ async function onRequest(agent: ReferenceAgent, ctx: InboundContext): Promise<vo
         key: agent.wallet.requireKey(invitation.invitationKey),
       }),
     },
-    { thid: threadId },
+    // pthid is optional in a response (RFC 0023); it is sent because agents build their complete's
+    // pthid from it (ACA-Py 0.12 fails to send complete without it, a deviation a scenario checks).
+    { thid: threadId, pthid: invitation.id },
   )
   const updated = await agent.connections.update(connection.id, { state: 'response', myDid: did })
   await agent.send(response, route, { senderVerkey: verkey, connectionId: updated.id })

@@ -1,0 +1,292 @@
+/**
+ * Starts ACA-Py (`aca-py start`) as an agent under test on loopback ports, with a throw-away Askar
+ * wallet and its output captured in the run directory, and stops it again. Every process started here
+ * is tracked and stopped when this Node process exits or is interrupted.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { closeSync, mkdirSync, openSync } from 'node:fs'
+import { open } from 'node:fs/promises'
+import net from 'node:net'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import bs58 from 'bs58'
+import { ensureAcapyInstalled } from './install.js'
+
+export interface AcapyLaunchOptions {
+  label: string
+  /** Per-run directory; the wallet and the log go into a fresh subdirectory of it. */
+  runDir: string
+  webhookUrl?: string
+  /** Appended after the harness's own flags. */
+  extraArgs?: string[]
+  readyTimeoutMs?: number
+  inboundPort?: number
+  adminPort?: number
+}
+
+export interface AcapyProcess {
+  label: string
+  adminUrl: string
+  /** `http://127.0.0.1:<port>`, also the agent's advertised endpoint. */
+  inboundUrl: string
+  apiKey: string
+  logFile: string
+  /** As reported by the running agent's `GET /status`. */
+  version: string
+  pid: number
+  stop(): Promise<void>
+  /** The last lines of the log, with the API key and the wallet key redacted. */
+  logTail(lines?: number): Promise<string>
+}
+
+export class AcapyLaunchError extends Error {}
+
+const HOST = '127.0.0.1'
+const DEFAULT_READY_TIMEOUT_MS = 60_000
+const STOP_GRACE_MS = 5_000
+const POLL_INTERVAL_MS = 150
+
+interface Tracked {
+  child: ChildProcess
+  exited: Promise<void>
+}
+
+const running = new Set<Tracked>()
+let exitHooksInstalled = false
+
+function isAlive(t: Tracked): boolean {
+  return t.child.exitCode === null && t.child.signalCode === null
+}
+
+function killGroup(t: Tracked, signal: NodeJS.Signals): void {
+  if (t.child.pid === undefined || !isAlive(t)) return
+  try {
+    // Negative pid: the whole process group, so anything ACA-Py forks goes too.
+    process.kill(-t.child.pid, signal)
+  } catch {
+    // Already gone.
+  }
+}
+
+async function stopTracked(t: Tracked): Promise<void> {
+  if (isAlive(t)) {
+    killGroup(t, 'SIGTERM')
+    const graceful = await Promise.race([t.exited.then(() => true), sleep(STOP_GRACE_MS, false)])
+    if (!graceful) {
+      killGroup(t, 'SIGKILL')
+      await t.exited
+    }
+  }
+  running.delete(t)
+}
+
+function installExitHooks(): void {
+  if (exitHooksInstalled) return
+  exitHooksInstalled = true
+  // Nothing asynchronous can run in 'exit', so leftovers are killed outright.
+  process.on('exit', () => {
+    for (const t of running) killGroup(t, 'SIGKILL')
+  })
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    const onSignal = async () => {
+      await Promise.all([...running].map(stopTracked))
+      // Installing a handler cancels Node's default exit; restore it unless someone else handles the signal.
+      if (process.listenerCount(signal) === 1) process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
+    }
+    process.on(signal, onSignal)
+  }
+}
+
+async function listen(port: number): Promise<net.Server> {
+  const server = net.createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen({ host: HOST, port }, resolve)
+  })
+  return server
+}
+
+/** Free ports for the requested ones left undefined; given ones are checked, so a clash fails before spawning. */
+async function reservePorts(requested: { name: string; port: number | undefined }[]): Promise<number[]> {
+  const servers: net.Server[] = []
+  try {
+    for (const { name, port } of requested) {
+      try {
+        servers.push(await listen(port ?? 0))
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code
+        throw new AcapyLaunchError(`${name} port ${port} on ${HOST} is not available (${code}): choose another port`)
+      }
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port)
+  } finally {
+    // Held together until here so that two picked ports cannot coincide.
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
+  }
+}
+
+function redactor(secrets: string[]): (text: string) => string {
+  return (text) => secrets.reduce((acc, secret) => acc.replaceAll(secret, '[REDACTED]'), text)
+}
+
+async function readTail(file: string, lines: number): Promise<string> {
+  const maxBytes = 256 * 1024
+  let handle
+  try {
+    handle = await open(file, 'r')
+  } catch {
+    return ''
+  }
+  try {
+    const { size } = await handle.stat()
+    const length = Math.min(size, maxBytes)
+    const { buffer } = await handle.read(Buffer.alloc(length), 0, length, size - length)
+    return buffer.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n')
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Returns a description of a port-binding failure ACA-Py logged, if any. */
+function bindFailure(log: string): string | undefined {
+  const exact = /error while attempting to bind on address \('([^']+)', (\d+)\): ([^\n]+)/.exec(log)
+  if (exact) return `port ${exact[2]} on ${exact[1]}: ${exact[3]}`
+  const generic = /Unable to start webserver with host '([^']+)' and port '(\d+)'/.exec(log)
+  if (generic) return `port ${generic[2]} on ${generic[1]}: could not bind`
+  return undefined
+}
+
+async function getJson(url: string, apiKey?: string): Promise<unknown> {
+  const res = await fetch(url, {
+    headers: apiKey ? { 'X-API-Key': apiKey } : {},
+    signal: AbortSignal.timeout(2_000),
+  })
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`)
+  return res.json()
+}
+
+/** True once the admin API reports ready and the inbound transport answers as ACA-Py's does. */
+async function isReady(adminUrl: string, inboundUrl: string): Promise<boolean> {
+  try {
+    const ready = (await getJson(`${adminUrl}/status/ready`)) as { ready?: boolean }
+    if (ready.ready !== true) return false
+    // ACA-Py starts the inbound transport as a background task and keeps running if it fails to bind,
+    // so admin readiness alone does not prove the endpoint is served.
+    const res = await fetch(`${inboundUrl}/?c_i=probe`, { signal: AbortSignal.timeout(2_000) })
+    return res.ok && (await res.text()).startsWith('You have received a connection invitation')
+  } catch {
+    return false
+  }
+}
+
+export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProcess> {
+  const { bin } = await ensureAcapyInstalled({ quiet: true })
+  const [inboundPort, adminPort] = await reservePorts([
+    { name: 'inbound', port: opts.inboundPort },
+    { name: 'admin', port: opts.adminPort },
+  ])
+  const id = randomBytes(4).toString('hex')
+  const slug = opts.label.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40) || 'agent'
+  const walletName = `${slug}-${id}`
+  const home = path.resolve(opts.runDir, `acapy-${walletName}`)
+  mkdirSync(home, { recursive: true })
+  const logFile = path.join(home, 'aca-py.log')
+  const apiKey = randomBytes(24).toString('hex')
+  // A generated 32-byte key used RAW skips the Argon2i derivation (128 MiB, t=6) on every store open.
+  const walletKey = bs58.encode(randomBytes(32))
+  const redact = redactor([apiKey, walletKey])
+  const inboundUrl = `http://${HOST}:${inboundPort}`
+  const adminUrl = `http://${HOST}:${adminPort}`
+
+  const args = ['start', '--label', opts.label]
+  args.push('--inbound-transport', 'http', HOST, String(inboundPort), '--outbound-transport', 'http')
+  args.push('--endpoint', inboundUrl, '--admin', HOST, String(adminPort))
+  args.push('--wallet-type', 'askar', '--wallet-name', walletName, '--wallet-key-derivation-method', 'RAW')
+  // Fresh wallet per launch; sqlite lives under $ACAPY_HOME (the askar sqlite path ignores --wallet-storage-config).
+  args.push('--auto-provision', '--no-ledger', '--log-level', 'info')
+  // The harness plays the peer over the wire, so handshakes proceed without an admin call per step; tests that
+  // need the manual path pass auto_accept=false on the invitation calls. Trust pings stay manual
+  // (no --auto-ping-connection) so the harness observes and sends them itself.
+  args.push('--auto-accept-invites', '--auto-accept-requests')
+  // Only adds `ping` webhooks; it changes nothing on the wire.
+  args.push('--monitor-ping')
+  // --emit-new-didcomm-prefix / --emit-new-didcomm-mime-type are forced on in 0.12, so they are not passed.
+  if (opts.webhookUrl) args.push('--webhook-url', opts.webhookUrl)
+  args.push(...(opts.extraArgs ?? []))
+
+  // Inherited ACAPY_* variables would silently change the configuration; the secrets go by environment
+  // so they never appear in a command line (ps, /proc/<pid>/cmdline).
+  const env: NodeJS.ProcessEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('ACAPY_')),
+  )
+  Object.assign(env, {
+    ACAPY_HOME: home,
+    ACAPY_ADMIN_API_KEY: apiKey,
+    ACAPY_WALLET_KEY: walletKey,
+    PYTHONUNBUFFERED: '1',
+  })
+
+  // stdout and stderr go straight to the file, so even a crash before logging is configured is kept.
+  const logFd = openSync(logFile, 'a')
+  let child: ChildProcess
+  try {
+    child = spawn(bin, args, { env, cwd: home, detached: true, stdio: ['ignore', logFd, logFd] })
+  } finally {
+    closeSync(logFd)
+  }
+  let exitInfo: string | undefined
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitInfo = signal ? `signal ${signal}` : `code ${code}`
+      resolve()
+    })
+    child.once('error', (err) => {
+      exitInfo = `spawn error: ${err.message}`
+      resolve()
+    })
+  })
+  const tracked: Tracked = { child, exited }
+  running.add(tracked)
+  installExitHooks()
+
+  const logTail = async (lines = 40) => redact(await readTail(logFile, lines))
+  const fail = async (cause: string): Promise<never> => {
+    await stopTracked(tracked)
+    throw new AcapyLaunchError(
+      `ACA-Py "${opts.label}" failed to start: ${cause}\n--- log tail (${logFile}) ---\n${await logTail()}`,
+    )
+  }
+
+  const timeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (exitInfo) return fail(`process exited (${exitInfo}) before becoming ready`)
+    const ready = await isReady(adminUrl, inboundUrl)
+    // Read after the readiness check, so a bind failure logged just before readiness is not missed.
+    const bind = bindFailure(await readTail(logFile, 400))
+    if (bind) return fail(`cannot listen on ${bind}`)
+    if (ready) break
+    if (Date.now() > deadline) return fail(`not ready within ${timeoutMs} ms`)
+    await Promise.race([exited, sleep(POLL_INTERVAL_MS)])
+  }
+
+  let version: string
+  try {
+    version = ((await getJson(`${adminUrl}/status`, apiKey)) as { version: string }).version
+  } catch (e) {
+    return fail(`GET /status failed: ${(e as Error).message}`)
+  }
+
+  return {
+    label: opts.label,
+    adminUrl,
+    inboundUrl,
+    apiKey,
+    logFile,
+    version,
+    pid: child.pid as number,
+    stop: () => stopTracked(tracked),
+    logTail,
+  }
+}
