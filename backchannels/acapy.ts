@@ -2,6 +2,7 @@ import path from 'node:path'
 import axios, { AxiosError, type AxiosInstance } from 'axios'
 import { launchAcapy, type AcapyProcess } from '../agents/acapy/launcher.js'
 import { parseInvitation } from '../agents/reference/protocols/outOfBand.js'
+import { sameDid } from '../agents/reference/dids/compare.js'
 import { pollUntil, waitForEvent } from '../common/waitFor.js'
 import {
   CONNECTION_STATE_ORDER,
@@ -196,6 +197,34 @@ export class AcapyBackchannel implements Backchannel {
     )
     const sentTime = event.payload.sent_time
     return { content, ...(typeof sentTime === 'string' ? { sentTime } : {}) }
+  }
+
+  /** ACA-Py leaves making the new DID to its controller: a did:peer:4 on its own endpoint, then the rotate. */
+  async rotate(connectionId: string, options: { toDid?: string } = {}): Promise<{ newDid: string }> {
+    let newDid = options.toDid
+    if (newDid === undefined) {
+      const { data } = await this.call('create a did:peer:4', () =>
+        this.api().post('/wallet/did/create', { method: 'did:peer:4', options: { key_type: 'ed25519' } }),
+      )
+      newDid = String(data.result?.did)
+    }
+    await this.call('send a rotate', () => this.api().post(`/did-rotate/${connectionId}/rotate`, { to_did: newDid }))
+    return { newDid }
+  }
+
+  async hangup(connectionId: string): Promise<void> {
+    await this.call('send a hangup', () => this.api().post(`/did-rotate/${connectionId}/hangup`))
+  }
+
+  /** ACA-Py emits no event when a rotation completes, so the connection is polled (bounded). */
+  async waitForMyDid(connectionId: string, did: string, options: WaitOptions = {}): Promise<ConnectionInfo> {
+    await this.pollConnection(
+      connectionId,
+      (record) => sameDid(typeof record.my_did === 'string' ? record.my_did : undefined, did),
+      `connection ${connectionId} at ${this.instance} to use ${did} as its own DID`,
+      options,
+    )
+    return this.getConnection(connectionId)
   }
 
   async logTail(lines = 40): Promise<string> {

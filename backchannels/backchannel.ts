@@ -79,6 +79,16 @@ export interface Backchannel {
   sendBasicMessage(connectionId: string, content: string): Promise<void>
   waitForBasicMessage(connectionId: string, content: string, options?: WaitOptions): Promise<ReceivedBasicMessage>
 
+  /**
+   * RFC 0794, rotating party: rotates the connection to a fresh DID of the agent's own making, or to
+   * `toDid` where the agent accepts one. Resolves once the rotate is sent, with the DID announced.
+   */
+  rotate(connectionId: string, options?: { toDid?: string }): Promise<{ newDid: string }>
+  /** RFC 0794: ends the relationship with a hangup. */
+  hangup(connectionId: string): Promise<void>
+  /** Waits until the agent uses `did` as its own DID on the connection (the rotating side, after the ack). */
+  waitForMyDid(connectionId: string, did: string, options?: WaitOptions): Promise<ConnectionInfo>
+
   /** The last lines of the agent's own log, for failure evidence (never containing secrets). */
   logTail(lines?: number): Promise<string>
 }

@@ -6,7 +6,9 @@ import { ReferenceAgent } from '../agents/reference/agent.js'
 import type { ConnectionRecord } from '../agents/reference/connections.js'
 import type { TraceEntry } from '../agents/reference/didcomm/tap.js'
 import { sendBasicMessage } from '../agents/reference/protocols/basicMessage.js'
+import { hangup, rotate } from '../agents/reference/protocols/didRotate.js'
 import { createInvitation, receiveInvitation } from '../agents/reference/protocols/outOfBand.js'
+import { sameDid } from '../agents/reference/dids/compare.js'
 import { sendTrustPing } from '../agents/reference/protocols/trustPing.js'
 import packageJson from '../package.json' with { type: 'json' }
 import {
@@ -146,13 +148,46 @@ export class ReferenceBackchannel implements Backchannel {
     return { content, ...(typeof sentTime === 'string' ? { sentTime } : {}) }
   }
 
+  async rotate(connectionId: string, options: { toDid?: string } = {}): Promise<{ newDid: string }> {
+    const { newDid } = await rotate(this.agent, connectionId, options)
+    return { newDid }
+  }
+
+  async hangup(connectionId: string): Promise<void> {
+    await hangup(this.agent, connectionId)
+  }
+
+  async waitForMyDid(connectionId: string, did: string, options: WaitOptions = {}): Promise<ConnectionInfo> {
+    const done = (c: ConnectionRecord | undefined) => (c?.id === connectionId && sameDid(c.myDid, did) ? c : undefined)
+    const record = await waitForEvent<ConnectionRecord, ConnectionRecord>({
+      emitter: this.agent.connections,
+      event: 'changed',
+      match: done,
+      check: () => done(this.agent.connections.get(connectionId)),
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
+      awaited: `connection ${connectionId} at ${this.instance} to use ${did} as its own DID`,
+      seen: () => `own DID ${this.agent.connections.get(connectionId)?.myDid}; ${this.describeTraffic()}`,
+    })
+    return toInfo(record)
+  }
+
   async logTail(lines = 40): Promise<string> {
     return tailFile(this.logFile, lines)
   }
 
   /** Waits for an inbound message in the tap (including one already there). */
   waitForInbound(match: (e: TraceEntry) => boolean, awaited: string, options: WaitOptions = {}): Promise<TraceEntry> {
-    const pick = (e: TraceEntry) => (e.direction === 'inbound' && match(e) ? e : undefined)
+    return this.waitForTrace('inbound', match, awaited, options)
+  }
+
+  /** Waits for a message in the tap, in one direction (including one already there). */
+  waitForTrace(
+    direction: TraceEntry['direction'],
+    match: (e: TraceEntry) => boolean,
+    awaited: string,
+    options: WaitOptions = {},
+  ): Promise<TraceEntry> {
+    const pick = (e: TraceEntry) => (e.direction === direction && match(e) ? e : undefined)
     const mark = this.agent.tap.mark()
     return waitForEvent<TraceEntry, TraceEntry>({
       emitter: this.agent.tap,

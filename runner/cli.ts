@@ -2,6 +2,7 @@ import { Command, Option } from 'commander'
 import packageJson from '../package.json' with { type: 'json' }
 import { AskarUnavailableError } from '../agents/reference/native/askarLibrary.js'
 import { consoleOutput, formatTotals } from './progress.js'
+import { isWarning } from './statements.js'
 import { AgentStartError, run, UsageError } from './run.js'
 
 /** Exit codes (documented in the README): 0 all passed, 1 a scenario failed, 2 bad input, 3 an agent could not start. */
@@ -32,6 +33,7 @@ program
       .default(9090)
       .argParser(Number),
   )
+  .option('--strict', 'a failed SHOULD statement (a warning) fails the run too')
   .option('--quiet', 'print only the final totals')
   .option('--json', 'print summary.json to stdout instead of progress')
   .action(
@@ -45,6 +47,7 @@ program
       timeout: number
       quiet?: boolean
       json?: boolean
+      strict?: boolean
     }) => {
       const agents = opts.agents
         .split(',')
@@ -71,7 +74,9 @@ program
         if (opts.json) console.log(JSON.stringify(summary, null, 2))
         else if (opts.quiet) console.error(formatTotals(summary))
         const ran = summary.totals.passed + summary.totals.failed
-        const unexpectedFailures = summary.totals.failed - (summary.expectations?.expectedFailures ?? 0)
+        const unexpectedFailures = summary.scenarios.filter(
+          (s) => s.status === 'failed' && !s.expected && (opts.strict || !isWarning(s)),
+        ).length
         const unexpectedPasses = summary.expectations?.unexpectedPasses.length ?? 0
         process.exitCode = unexpectedFailures > 0 || unexpectedPasses > 0 || ran === 0 ? EXIT.failed : EXIT.passed
         if (ran === 0) console.error('no scenario matched the selection')

@@ -1,3 +1,4 @@
+import { isWarning } from './statements.js'
 import type { ScenarioResult, Summary } from './summary.js'
 
 /** Where the run reports as it goes: live lines for people, nothing extra with --quiet or --json. */
@@ -15,12 +16,17 @@ export function consoleOutput(mode: { quiet: boolean; json: boolean }): Output {
 const MARK = { passed: '✔', failed: '✘', skipped: '-' } as const
 
 export function formatScenarioLine(r: ScenarioResult): string {
+  if (isWarning(r)) return formatLine({ ...r }, '⚠', 'warning')
+  return formatLine(r, MARK[r.status], r.status)
+}
+
+function formatLine(r: ScenarioResult, mark: string, status: string): string {
   const roles = Object.entries(r.roles)
     .map(([role, agent]) => `${role}=${agent}`)
     .join(' ')
   const time = `${(r.durationMs / 1000).toFixed(2)}s`.padStart(7)
   const expected = r.expected ? ` (expected: ${r.expected.reference})` : ''
-  const line = `${MARK[r.status]} ${r.status.padEnd(7)} ${time}  ${r.feature} › ${r.name}  [${roles}]${expected}`
+  const line = `${mark} ${status.padEnd(7)} ${time}  ${r.feature} › ${r.name}  [${roles}]${expected}`
   return r.status === 'failed' && r.error ? `${line}\n    ${r.error.split('\n').slice(0, 3).join('\n    ')}` : line
 }
 

@@ -11,7 +11,8 @@ import { ResultCollector } from './collector.js'
 import { FEATURES_DIR, indexFeatures, unknownTags } from './features.js'
 import { formatScenarioLine, formatTotals, type Output } from './progress.js'
 import { applyExpectations, loadExpectations, type ExpectationsFile } from './expectations.js'
-import { totalsOf, type ScenarioResult, type Summary } from './summary.js'
+import { loadStatements, statementTable, statementVerdicts } from './statements.js'
+import { totalsOf, warningsOf, type ScenarioResult, type Summary } from './summary.js'
 
 export interface RunOptions {
   agents: string[]
@@ -83,13 +84,23 @@ export async function run(options: RunOptions): Promise<Summary> {
     durationMs: Date.now() - started,
     tags: options.tags ?? null,
     totals: totalsOf(scenarios),
+    warnings: warningsOf(scenarios),
+    statements: statementVerdicts(statements, scenarios, [...new Set(options.agents)]),
     ...(expectations && options.expectations
       ? { expectations: { file: options.expectations, ...applyExpectations(scenarios, expectations) } }
       : {}),
     agents: descriptions,
     scenarios,
   })
-  const writeSummary = () => writeFileSync(path.join(reportDir, 'summary.json'), JSON.stringify(summary(), null, 2))
+  const statements = loadStatements()
+  const writeSummary = () => {
+    const current = summary()
+    writeFileSync(path.join(reportDir, 'summary.json'), JSON.stringify(current, null, 2))
+    writeFileSync(
+      path.join(reportDir, 'statements.md'),
+      statementTable(current.statements, [...new Set(options.agents)]),
+    )
+  }
   try {
     descriptions = await Promise.all(uniqueFamilies(agents).map((a) => a.describe()))
     const { runConfiguration } = await loadConfiguration({

@@ -1,4 +1,5 @@
 import type { AgentDescription } from '../backchannels/backchannel.js'
+import { isWarning, type StatementVerdicts } from './statements.js'
 
 export type ScenarioStatus = 'passed' | 'failed' | 'skipped'
 
@@ -17,12 +18,22 @@ export interface ScenarioResult {
 }
 
 /** The run contract CI pipelines read; fields are only ever added. */
+export interface Warning {
+  scenario: string
+  roles: Record<string, string>
+  statements: string[]
+  error?: string
+}
+
 export interface Summary {
   harness: { name: string; version: string }
   startedAt: string
   durationMs: number
   tags: string | null
-  totals: { passed: number; failed: number; skipped: number }
+  /** `failed` counts failures of MUST checks; a failed @should scenario counts as a warning instead. */
+  totals: { passed: number; failed: number; skipped: number; warnings: number }
+  warnings: Warning[]
+  statements: StatementVerdicts[]
   /** With --expectations: failures that were expected, and expectations that unexpectedly passed. */
   expectations?: {
     file: string
@@ -34,7 +45,19 @@ export interface Summary {
 }
 
 export function totalsOf(scenarios: ScenarioResult[]): Summary['totals'] {
-  const totals = { passed: 0, failed: 0, skipped: 0 }
-  for (const s of scenarios) totals[s.status]++
+  const totals = { passed: 0, failed: 0, skipped: 0, warnings: 0 }
+  for (const s of scenarios) {
+    if (isWarning(s)) totals.warnings++
+    else totals[s.status]++
+  }
   return totals
+}
+
+export function warningsOf(scenarios: ScenarioResult[]): Warning[] {
+  return scenarios.filter(isWarning).map((s) => ({
+    scenario: s.name,
+    roles: s.roles,
+    statements: s.tags.filter((t) => /^@\d{4}-\d+$/.test(t)).map((t) => t.slice(1)),
+    ...(s.error ? { error: s.error } : {}),
+  }))
 }

@@ -3,65 +3,43 @@ import { Given, Then, When } from '@cucumber/cucumber'
 import { newMessage } from '../agents/reference/didcomm/message.js'
 import { postEnvelope } from '../agents/reference/didcomm/transport.js'
 import { verifyAttachment } from '../agents/reference/protocols/signedAttachment.js'
+import { sameDid } from '../agents/reference/dids/compare.js'
 import { didKeyToVerkey } from '../agents/reference/dids/multikey.js'
 import type { PeerDidNumalgo } from '../backchannels/backchannel.js'
+import { accept, bothCompleted, connect, invite } from './support/connect.js'
 import type { ConformanceWorld } from './support/world.js'
-
-const DIDEXCHANGE_1_1 = 'https://didcomm.org/didexchange/1.1'
-
-async function invite(world: ConformanceWorld): Promise<void> {
-  world.invitation = await world.agent('inviter').createInvitation({ handshakeProtocols: [DIDEXCHANGE_1_1] })
-}
-
-async function accept(world: ConformanceWorld, invitation: Record<string, unknown> | string, numalgo?: PeerDidNumalgo) {
-  world.connections.invitee = await world
-    .agent('invitee')
-    .receiveInvitation(invitation, numalgo ? { peerDidNumalgo: numalgo } : {})
-}
-
-async function bothCompleted(world: ConformanceWorld): Promise<void> {
-  const opts = { timeoutMs: world.timeoutMs }
-  const invitationId = world.invitation?.invitationId as string
-  world.connections.inviter = await world.agent('inviter').waitForConnectionFromInvitation(invitationId, opts)
-  await world.agent('invitee').waitForConnectionState(world.connection('invitee'), 'completed', opts)
-  await world.agent('inviter').waitForConnectionState(world.connection('inviter'), 'completed', opts)
-}
 
 Given(
   'the inviter has created an out-of-band invitation for DID Exchange 1.1',
   async function (this: ConformanceWorld) {
-    await invite(this)
+    await invite(this, 'inviter')
   },
 )
 
 When(
   'the invitee accepts the invitation using a {numalgo} DID',
   async function (this: ConformanceWorld, n: PeerDidNumalgo) {
-    await accept(this, this.invitation?.invitation as Record<string, unknown>, n)
+    await accept(this, 'invitee', this.invitation?.invitation as Record<string, unknown>, n)
   },
 )
 
 When("the invitee accepts the invitation's URL form", async function (this: ConformanceWorld) {
-  await accept(this, this.invitation?.url as string)
+  await accept(this, 'invitee', this.invitation?.url as string)
 })
 
-Given('a connection between the inviter and the invitee', async function (this: ConformanceWorld) {
-  await invite(this)
-  await accept(this, this.invitation?.invitation as Record<string, unknown>)
-  await bothCompleted(this)
+Given('a connection between the {role} and the {role}', async function (this: ConformanceWorld, a: string, b: string) {
+  await connect(this, a, b)
 })
 
 Given(
   'a connection between the inviter and the invitee with {numalgo} DIDs',
   async function (this: ConformanceWorld, n: PeerDidNumalgo) {
-    await invite(this)
-    await accept(this, this.invitation?.invitation as Record<string, unknown>, n)
-    await bothCompleted(this)
+    await connect(this, 'inviter', 'invitee', n)
   },
 )
 
 Then('the inviter and the invitee both have a completed connection', async function (this: ConformanceWorld) {
-  await bothCompleted(this)
+  await bothCompleted(this, 'inviter', 'invitee')
 })
 
 Then("the invitee's DID on the connection is a {numalgo}", async function (this: ConformanceWorld, n: PeerDidNumalgo) {
@@ -161,18 +139,9 @@ Then(
   },
 )
 
-Given(
-  'the inviter will {word} the field {string} of its next {string}',
-  function (this: ConformanceWorld, action: string, path: string, messageType: string) {
-    const name = { drop: 'drop-field', corrupt: 'corrupt-field' }[action]
-    assert.ok(name === 'drop-field' || name === 'corrupt-field', `unknown field fault "${action}"`)
-    this.reference('inviter').agent.faults.arm({ name, path }, messageType)
-  },
-)
-
 When('the invitee is given the invitation', async function (this: ConformanceWorld) {
   try {
-    await accept(this, this.invitation?.invitation as Record<string, unknown>)
+    await accept(this, 'invitee', this.invitation?.invitation as Record<string, unknown>)
   } catch (e) {
     this.lastError = e as Error
   }
@@ -235,13 +204,6 @@ When("the inviter posts a malformed envelope to the invitee's endpoint", async f
   const status = await postEnvelope(target.serviceEndpoint, envelope)
   this.attach(`the invitee answered a malformed envelope with HTTP ${status}`, 'text/plain')
 })
-
-/** did:peer:4 long and short forms name the same DID. */
-function sameDid(a: string | undefined, b: string | undefined): boolean {
-  if (!a || !b) return false
-  const short = (d: string) => (d.startsWith('did:peer:4') ? d.split(':').slice(0, 3).join(':') : d)
-  return short(a) === short(b)
-}
 
 async function received(world: ConformanceWorld, role: string, protocol: string, ...names: string[]) {
   const reference = world.reference(role)

@@ -39,21 +39,43 @@ describe('didcomm-conformance run (the CI contract)', () => {
     assert.match(result.stderr, /✔ passed .*\[inviter=reference invitee=reference\]/, 'a progress line per scenario')
   })
 
-  it('runs the connection feature with ACA-Py in every role, its known deviations expected', () => {
+  it('runs the connection and DID Rotate features with ACA-Py in every role, its known deviations expected', () => {
     const reportDir = path.join(dir, 'acapy')
     const expectations = path.resolve(import.meta.dirname, '..', 'expectations', 'known-deviations.json')
-    const args = ['run', '--agents', 'reference,acapy', '--tags', '@connection', '--expectations', expectations]
+    const tags = '@connection or @RFC0794'
+    const args = ['run', '--agents', 'reference,acapy', '--tags', tags, '--expectations', expectations]
     const result = cli(...args, '--report-dir', reportDir)
     assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
     const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
     assert.deepEqual(summary.agents.map((a) => a.name).sort(), ['acapy', 'reference'])
     assert.equal(summary.agents.find((a) => a.name === 'acapy')?.version, '0.12.8')
-    const pairs = new Set(summary.scenarios.map((s) => `${s.roles.inviter}→${s.roles.invitee}`))
+    const connection = summary.scenarios.filter((s) => s.tags.includes('@connection'))
+    const pairs = new Set(connection.map((s) => `${s.roles.inviter}→${s.roles.invitee}`))
     assert.deepEqual([...pairs].sort(), ['acapy→acapy', 'acapy→reference', 'reference→acapy', 'reference→reference'])
     for (const s of summary.scenarios.filter((x) => x.status === 'failed')) {
       assert.ok(s.expected, `unexpected failure: ${s.name} ${JSON.stringify(s.roles)}: ${s.error}`)
     }
     assert.equal(summary.expectations?.unexpectedPasses.length, 0)
+    for (const statement of summary.statements) {
+      const verdict = statement.verdicts.find((v) => v.agent === 'acapy')
+      assert.ok(verdict && verdict.status !== 'untested', `ACA-Py has a verdict for ${statement.id}`)
+    }
+  })
+
+  it('passes every RFC 0794 statement in both roles with the reference agent', () => {
+    const reportDir = path.join(dir, 'rotate')
+    const result = cli('run', '--tags', '@RFC0794', '--report-dir', reportDir)
+    assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
+    const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
+    assert.equal(summary.statements.length, 19)
+    for (const statement of summary.statements) {
+      assert.deepEqual(
+        statement.verdicts.map((v) => [v.agent, v.role, v.status]),
+        [['reference', statement.role, 'passed']],
+        statement.id,
+      )
+    }
+    assert.match(readFileSync(path.join(reportDir, 'statements.md'), 'utf8'), /\| 0794-19 \| SHOULD \|/)
   })
 
   it('fails with exit code 2 and names an unknown tag or agent, starting nothing', () => {

@@ -62,7 +62,7 @@ export class ReferenceAgent {
   private readonly handlers = new Map<string, Handler>()
   private readonly keyOwners = new Map<string, KeyOwner>()
   private readonly didVerkeys = new Map<string, string>()
-  private inbound?: HttpInbound
+  private readonly inbounds: HttpInbound[] = []
   private queue: Promise<void> = Promise.resolve()
 
   private constructor(
@@ -79,9 +79,8 @@ export class ReferenceAgent {
     const wallet = await AgentWallet.open(path.join(options.dataDir, `${options.label}.sqlite`))
     const agent = new ReferenceAgent(options, wallet, options.logger ?? silentLogger())
     registerProtocols(agent)
-    agent.inbound = new HttpInbound((body, meta) => agent.receive(body, meta.contentType))
     try {
-      agent.endpoint = await agent.inbound.listen(options.port ?? 0)
+      agent.endpoint = await agent.addEndpoint(options.port ?? 0)
     } catch (e) {
       await wallet.close()
       throw e
@@ -90,8 +89,20 @@ export class ReferenceAgent {
     return agent
   }
 
+  /**
+   * Listens on one more loopback port. DIDs made for it have a service endpoint of their own, as
+   * RFC 0794 scenarios need (a new DID whose keys and endpoint both differ from the old one's).
+   */
+  async addEndpoint(port = 0): Promise<string> {
+    let url = ''
+    const inbound = new HttpInbound((body, meta) => this.receive(body, meta.contentType, url))
+    url = await inbound.listen(port)
+    this.inbounds.push(inbound)
+    return url
+  }
+
   async stop(): Promise<void> {
-    await this.inbound?.close()
+    await Promise.all(this.inbounds.map((i) => i.close()))
     await this.queue
     await this.wallet.close()
     this.logger.info('reference agent stopped')
@@ -113,9 +124,10 @@ export class ReferenceAgent {
   /** A fresh DIDComm v1 peer DID with its key stored as the DID/key storage model describes. */
   async createMyDid(
     numalgo: PeerDidNumalgo = this.options.peerDidNumalgo ?? 4,
+    serviceEndpoint = this.endpoint,
   ): Promise<{ did: string; verkey: string }> {
     const { verkey } = await this.wallet.createKey()
-    const { did, shortDid, keyIds } = createDidCommPeerDid({ numalgo, verkey, serviceEndpoint: this.endpoint })
+    const { did, shortDid, keyIds } = createDidCommPeerDid({ numalgo, verkey, serviceEndpoint })
     await this.wallet.bindDid({
       did,
       verkey,
@@ -136,10 +148,18 @@ export class ReferenceAgent {
     return verkey
   }
 
-  /** Sends on an established connection: from my DID's key to their DID's service. */
-  async sendOnConnection(connection: ConnectionRecord, message: DidCommMessage): Promise<TraceEntry> {
-    if (!connection.myDid || !connection.theirDid) throw new Error(`connection ${connection.id} has no DIDs yet`)
-    const route = await this.dids.resolveDidCommTarget(connection.theirDid)
+  /**
+   * Sends on an established connection: from my DID's key to their DID's service, or to `theirDid`
+   * when a scenario addresses one of the peer's other DIDs (e.g. its old one during a rotation).
+   */
+  async sendOnConnection(
+    connection: ConnectionRecord,
+    message: DidCommMessage,
+    theirDid = connection.theirDid,
+  ): Promise<TraceEntry> {
+    if (connection.hungUp) throw new Error(`connection ${connection.id} was ended by a hangup (${connection.hungUp})`)
+    if (!connection.myDid || !theirDid) throw new Error(`connection ${connection.id} has no DIDs yet`)
+    const route = await this.dids.resolveDidCommTarget(theirDid)
     return this.send(message, route, {
       senderVerkey: this.verkeyOfMyDid(connection.myDid),
       connectionId: connection.id,
@@ -224,7 +244,7 @@ export class ReferenceAgent {
   }
 
   /** HTTP inbound: decrypt now (so a bad envelope gets its 400), process in arrival order. */
-  private async receive(body: unknown, contentType: string): Promise<void> {
+  private async receive(body: unknown, contentType: string, endpoint: string): Promise<void> {
     let unpacked: UnpackedMessage
     try {
       unpacked = await unpackMessage(body, (verkey) => this.wallet.findKey(verkey))
@@ -244,17 +264,21 @@ export class ReferenceAgent {
     if (!isDidCommMessage(message)) throw new RejectedMessage(400, 'decrypted payload has no @type and @id')
     if (message['@type'] === FORWARD_TYPE) throw new RejectedMessage(400, 'this agent is not a mediator')
     this.queue = this.queue
-      .then(() => this.process(message as DidCommMessage, unpacked, contentType))
+      .then(() => this.process(message as DidCommMessage, unpacked, contentType, endpoint))
       .catch((e: Error) => this.logger.error({ err: e.message }, 'processing failed'))
   }
 
-  private async process(message: DidCommMessage, unpacked: UnpackedMessage, contentType: string): Promise<void> {
+  private async process(
+    message: DidCommMessage,
+    unpacked: UnpackedMessage,
+    contentType: string,
+    endpoint: string,
+  ): Promise<void> {
     const owner = this.keyOwners.get(unpacked.recipientVerkey)
     const addressed = owner?.kind === 'did' ? this.connections.byMyDid(owner.did) : undefined
     // Only a message authcrypted by the peer's key belongs to the connection; others are traced
     // against it (they were sent to its key) but handled as coming from nobody.
-    const authenticated =
-      addressed && (!addressed.theirDid || (await this.isFromPeer(addressed, unpacked.senderVerkey)))
+    const authenticated = addressed && (await this.isFromPeer(addressed, unpacked.senderVerkey))
     const connection = authenticated ? addressed : undefined
     const thread = message['~thread'] as { thid?: unknown; pthid?: unknown } | undefined
     const entry = this.tap.record({
@@ -271,6 +295,7 @@ export class ReferenceAgent {
         ...(unpacked.senderVerkey ? { senderKey: unpacked.senderVerkey } : {}),
         recipientKeys: unpacked.recipientVerkeys,
         recipientKey: unpacked.recipientVerkey,
+        endpoint,
         contentType,
       },
       schema: validateMessage(message),
@@ -302,7 +327,10 @@ export class ReferenceAgent {
 
   /** An authcrypted message belongs to a connection only if its sender key is the peer's. */
   private async isFromPeer(connection: ConnectionRecord, senderVerkey: string | undefined): Promise<boolean> {
-    if (!senderVerkey) return false
+    // A requester learns the responder's DID from the response itself, so that message cannot be checked yet.
+    const awaitingResponse = connection.role === 'requester' && connection.state === 'request' && !connection.theirDid
+    if (awaitingResponse) return true
+    if (!senderVerkey || connection.hungUp === 'received') return false
     for (const did of [connection.theirDid, ...connection.previousTheirDids]) {
       if (!did) continue
       const target = await this.dids.resolveDidCommTarget(did).catch(() => undefined)

@@ -20,6 +20,10 @@ export interface ConnectionRecord {
   previousTheirDids: string[]
   /** Why the connection was abandoned, when it was. */
   problem?: string
+  /** RFC 0794, rotating side: the DID announced in a rotate whose ack has not arrived yet. */
+  pendingRotation?: { did: string; threadId: string }
+  /** RFC 0794: the relationship ended by a hangup this agent sent or received. */
+  hungUp?: 'sent' | 'received'
 }
 
 /**
@@ -63,9 +67,12 @@ export class ConnectionStore extends EventEmitter {
     return this.all().find(predicate)
   }
 
-  /** The connection on which this agent uses `myDid` (current or previous). */
+  /** The connection on which this agent uses `did`: current, announced in a pending rotation, or previous. */
   byMyDid(did: string): ConnectionRecord | undefined {
-    return this.find((r) => r.myDid === did) ?? this.find((r) => r.previousMyDids.includes(did))
+    return (
+      this.find((r) => r.myDid === did || r.pendingRotation?.did === did) ??
+      this.find((r) => r.previousMyDids.includes(did))
+    )
   }
 
   private async save(record: ConnectionRecord): Promise<ConnectionRecord> {

@@ -7,7 +7,11 @@ import type { ConformanceWorld } from './world.js'
 setDefaultTimeout(60_000)
 
 Before(function (this: ConformanceWorld) {
-  for (const { agent } of this.referenceAgents()) this.marks.set(agent.instance, agent.agent.tap.mark())
+  for (const { agent } of this.referenceAgents()) {
+    // A fault left armed or a message left held by an earlier scenario must not leak into this one.
+    agent.agent.faults.clear()
+    this.marks.set(agent.instance, agent.agent.tap.mark())
+  }
 })
 
 /**

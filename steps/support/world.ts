@@ -1,6 +1,7 @@
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber'
 import type { Backchannel, InvitationResult } from '../../backchannels/backchannel.js'
 import { ReferenceBackchannel } from '../../backchannels/reference.js'
+import type { TraceEntry } from '../../agents/reference/didcomm/tap.js'
 import { agentInstance } from '../../runner/context.js'
 
 export interface WorldParameters {
@@ -19,6 +20,12 @@ export class ConformanceWorld extends World<WorldParameters> {
   /** Reference agent instance → its tap position when the scenario started. */
   readonly marks = new Map<string, number>()
   lastError?: Error
+  /** RFC 0794: the rotating party's DID when the scenario first rotated or hung up, and what it rotated to. */
+  rotation?: { before: string; newDid?: string }
+  /** RFC 0794: the connection ids that a hangup ended, per role, and the rotating reference's tap mark then. */
+  ended?: { connections: Record<string, string>; mark: number }
+  /** The last message a step found in a reference agent's trace, for the steps that look closer at it. */
+  found?: TraceEntry
 
   constructor(options: IWorldOptions<WorldParameters>) {
     super(options)

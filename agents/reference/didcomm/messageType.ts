@@ -40,6 +40,10 @@ export const MessageTypes = {
   trustPingResponse: messageTypeUri('trust_ping', '1.0', 'ping_response'),
   basicMessage: messageTypeUri('basicmessage', '1.0', 'message'),
   problemReport: messageTypeUri('notification', '1.0', 'problem-report'),
+  rotate: messageTypeUri('did-rotate', '1.0', 'rotate'),
+  rotateAck: messageTypeUri('did-rotate', '1.0', 'ack'),
+  rotateProblemReport: messageTypeUri('did-rotate', '1.0', 'problem-report'),
+  hangup: messageTypeUri('did-rotate', '1.0', 'hangup'),
 } as const
 
 export const DIDEXCHANGE_1_1 = 'https://didcomm.org/didexchange/1.1'

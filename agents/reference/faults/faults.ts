@@ -10,6 +10,8 @@ export type Fault =
   | { name: 'send-to-key'; verkey: string }
   | { name: 'send-to-endpoint'; endpoint: string }
   | { name: 'hold' }
+  /** Behaviour, not wire: answer the next received rotate with this problem code instead of an ack. */
+  | { name: 'refuse-rotate'; code: string }
 
 export const FAULT_NAMES: readonly Fault['name'][] = [
   'anoncrypt',
@@ -19,7 +21,11 @@ export const FAULT_NAMES: readonly Fault['name'][] = [
   'send-to-key',
   'send-to-endpoint',
   'hold',
+  'refuse-rotate',
 ]
+
+/** Faults that change how an inbound message is handled rather than what goes on the wire. */
+const BEHAVIOUR_FAULTS: ReadonlySet<Fault['name']> = new Set(['refuse-rotate'])
 
 interface Armed {
   fault: Fault
@@ -38,6 +44,8 @@ export function describeFault(fault: Fault): string {
       return `send-to-key ${fault.verkey}`
     case 'send-to-endpoint':
       return `send-to-endpoint ${fault.endpoint}`
+    case 'refuse-rotate':
+      return `refuse-rotate ${fault.code}`
     default:
       return fault.name
   }
@@ -51,9 +59,16 @@ export class FaultInjector {
     this.armed.push({ fault, ...(messageType ? { messageType } : {}) })
   }
 
-  /** Removes and returns the faults armed for a message of this `protocol/name`. */
-  take(protocolAndName: string): Fault[] {
-    const hit = this.armed.filter((a) => !a.messageType || a.messageType === protocolAndName)
+  /**
+   * Removes and returns the faults armed for a message of this `protocol/name`: the wire faults for an
+   * outbound message, or (`behaviour`) the handling faults for an inbound one.
+   */
+  take(protocolAndName: string, kind: 'wire' | 'behaviour' = 'wire'): Fault[] {
+    const hit = this.armed.filter(
+      (a) =>
+        (!a.messageType || a.messageType === protocolAndName) &&
+        BEHAVIOUR_FAULTS.has(a.fault.name) === (kind === 'behaviour'),
+    )
     this.armed = this.armed.filter((a) => !hit.includes(a))
     return hit.map((a) => a.fault)
   }

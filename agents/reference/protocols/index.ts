@@ -1,10 +1,12 @@
 import type { ReferenceAgent } from '../agent.js'
 import { registerBasicMessage } from './basicMessage.js'
 import { registerDidExchange } from './didExchange.js'
+import { registerDidRotate } from './didRotate.js'
 import { registerTrustPing } from './trustPing.js'
 
 export function registerProtocols(agent: ReferenceAgent): void {
   registerDidExchange(agent)
+  registerDidRotate(agent)
   registerTrustPing(agent)
   registerBasicMessage(agent)
   // Problem reports adopted by no protocol we speak are traced and otherwise left alone.

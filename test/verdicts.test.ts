@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { describe, it } from 'node:test'
+import { applyExpectations, ExpectationsError, loadExpectations } from '../runner/expectations.js'
+import { loadStatements, statementTable, statementVerdicts, type Statement } from '../runner/statements.js'
+import { totalsOf, warningsOf, type ScenarioResult } from '../runner/summary.js'
+
+const must: Statement = { id: '0794-02', level: 'MUST', role: 'rotating_party', section: '', text: '', check: 'c' }
+const should: Statement = { ...must, id: '0794-13', level: 'SHOULD', role: 'observing_party' }
+
+function scenario(
+  name: string,
+  tags: string[],
+  roles: Record<string, string>,
+  status: ScenarioResult['status'],
+): ScenarioResult {
+  return { feature: 'f', name, tags, roles, status, durationMs: 1 }
+}
+
+describe('statement verdicts', () => {
+  const scenarios = [
+    scenario('a', ['@0794-02'], { rotating_party: 'acapy', observing_party: 'reference' }, 'failed'),
+    scenario('b', ['@0794-02'], { rotating_party: 'reference', observing_party: 'reference' }, 'passed'),
+    scenario('c', ['@0794-13', '@should'], { rotating_party: 'reference', observing_party: 'acapy' }, 'failed'),
+  ]
+
+  it('gives each agent in the statement role passed, failed, warning or untested', () => {
+    const [v02, v13] = statementVerdicts([must, should], scenarios, ['reference', 'acapy'])
+    assert.deepEqual(
+      v02?.verdicts.map((v) => [v.agent, v.status]),
+      [
+        ['reference', 'passed'],
+        ['acapy', 'failed'],
+      ],
+    )
+    assert.deepEqual(
+      v13?.verdicts.map((v) => [v.agent, v.status]),
+      [
+        ['reference', 'untested'],
+        ['acapy', 'warning'],
+      ],
+    )
+  })
+
+  it('counts a failed SHOULD scenario as a warning, not a failure', () => {
+    assert.deepEqual(totalsOf(scenarios), { passed: 1, failed: 1, skipped: 0, warnings: 1 })
+    assert.deepEqual(warningsOf(scenarios)[0]?.statements, ['0794-13'])
+  })
+
+  it('writes a readable table of the statements exercised', () => {
+    const table = statementTable(statementVerdicts([must, should], scenarios, ['reference', 'acapy']), [
+      'reference',
+      'acapy',
+    ])
+    assert.match(table, /\| 0794-02 \| MUST \| rotating_party \| c \| passed \| failed \|/)
+  })
+
+  it('catalogues every RFC 0794 statement the suite checks, each tagged on a scenario', () => {
+    const ids = loadStatements().map((s) => s.id)
+    assert.deepEqual(
+      ids,
+      Array.from({ length: 19 }, (_, i) => `0794-${String(i + 1).padStart(2, '0')}`),
+    )
+  })
+})
+
+describe('expectations', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'expectations-'))
+  const write = (name: string, value: unknown) => {
+    const file = path.join(dir, name)
+    writeFileSync(file, JSON.stringify(value))
+    return file
+  }
+
+  it('marks matching failures expected and reports an expectation that now passes', () => {
+    const file = loadExpectations(
+      write('ok.json', {
+        acapy: [
+          { statement: '0794-02', role: 'rotating_party', reference: 'https://example.org/issue/1' },
+          { scenario: 'x', reference: 'https://example.org/issue/2' },
+        ],
+      }),
+    )
+    const failing = scenario('a', ['@0794-02'], { rotating_party: 'acapy', observing_party: 'reference' }, 'failed')
+    const fixed = scenario('x', [], { inviter: 'acapy', invitee: 'reference' }, 'passed')
+    const verdict = applyExpectations([failing, fixed], file)
+    assert.equal(failing.expected?.reference, 'https://example.org/issue/1')
+    assert.equal(verdict.expectedFailures, 1)
+    assert.deepEqual(verdict.unexpectedPasses, [{ agent: 'acapy', expectation: 'x', scenario: 'x' }])
+  })
+
+  it('does not excuse a failure between two agents under test, nor in another role', () => {
+    const file = loadExpectations(
+      write('role.json', {
+        acapy: [{ statement: '0794-02', role: 'rotating_party', reference: 'https://example.org/1' }],
+      }),
+    )
+    const pair = scenario('a', ['@0794-02'], { rotating_party: 'acapy', observing_party: 'credo' }, 'failed')
+    const otherRole = scenario('b', ['@0794-02'], { rotating_party: 'reference', observing_party: 'acapy' }, 'failed')
+    applyExpectations([pair, otherRole], file)
+    assert.equal(pair.expected, undefined)
+    assert.equal(otherRole.expected, undefined)
+  })
+
+  it('refuses an entry without a public reference', () => {
+    assert.throws(
+      () => loadExpectations(write('bad.json', { acapy: [{ statement: '0794-02' }] })),
+      (e: Error) => e instanceof ExpectationsError && /no public reference/.test(e.message),
+    )
+    rmSync(dir, { recursive: true, force: true })
+  })
+})
