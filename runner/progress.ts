@@ -31,11 +31,10 @@ function formatLine(r: ScenarioResult, mark: string, status: string): string {
 }
 
 export function formatTotals(s: Summary): string {
-  const { passed, failed, skipped } = s.totals
+  const { passed, failed, skipped, warnings } = s.totals
   const expected = s.expectations ? ` (${s.expectations.expectedFailures} of them expected)` : ''
-  const lines = [
-    `${passed} passed, ${failed} failed${expected}, ${skipped} skipped in ${(s.durationMs / 1000).toFixed(1)} s`,
-  ]
+  const time = `${(s.durationMs / 1000).toFixed(1)} s`
+  const lines = [`${passed} passed, ${failed} failed${expected}, ${warnings} warnings, ${skipped} skipped in ${time}`]
   for (const u of s.expectations?.unexpectedPasses ?? []) {
     lines.push(`unexpected pass: ${u.agent} was expected to fail ${u.expectation} but "${u.scenario}" passed`)
   }

@@ -7,6 +7,7 @@ import { sameDid } from '../agents/reference/dids/compare.js'
 import { didKeyToVerkey } from '../agents/reference/dids/multikey.js'
 import type { PeerDidNumalgo } from '../backchannels/backchannel.js'
 import { accept, bothCompleted, connect, invite } from './support/connect.js'
+import { receivedBy, tracedBy, typePattern } from './support/trace.js'
 import type { ConformanceWorld } from './support/world.js'
 
 Given(
@@ -205,25 +206,12 @@ When("the inviter posts a malformed envelope to the invitee's endpoint", async f
   this.attach(`the invitee answered a malformed envelope with HTTP ${status}`, 'text/plain')
 })
 
-async function received(world: ConformanceWorld, role: string, protocol: string, ...names: string[]) {
-  const reference = world.reference(role)
-  const mark = world.marks.get(reference.instance) ?? 0
-  const pattern = new RegExp(`/${protocol}/1\\.\\d+/(${names.join('|')})$`)
-  return reference.waitForInbound(
-    (e) => e.seq > mark && pattern.test(e.type),
-    `${protocol} ${names[0]} at the ${role}`,
-    {
-      timeoutMs: world.timeoutMs,
-    },
-  )
+function received(world: ConformanceWorld, role: string, protocol: string, ...names: string[]) {
+  return receivedBy(world, role, (e) => typePattern(protocol, ...names).test(e.type), `${protocol} ${names[0]}`)
 }
 
 function sentBy(world: ConformanceWorld, role: string, protocol: string, name: string) {
-  const reference = world.reference(role)
-  const mark = world.marks.get(reference.instance) ?? 0
-  const entry = reference.agent.tap
-    .since(mark)
-    .find((e) => e.direction === 'outbound' && new RegExp(`/${protocol}/1\\.\\d+/${name}$`).test(e.type))
+  const entry = tracedBy(world, role, 'outbound').find((e) => typePattern(protocol, name).test(e.type))
   assert.ok(entry, `the ${role} sent no ${protocol} ${name}`)
   return entry
 }

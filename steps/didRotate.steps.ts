@@ -77,12 +77,13 @@ Then(
 )
 
 Then(
-  "the rotate was authcrypted with the key of the rotating party's DID before the rotation",
-  async function (this: ConformanceWorld) {
-    const rotate = this.found as TraceEntry
+  "the {word} was authcrypted with the key of the rotating party's DID before the rotation",
+  async function (this: ConformanceWorld, what: string) {
+    const found = this.found as TraceEntry
+    assert.match(found.type, typePattern('did-rotate', what), `the message looked at is a ${what}`)
     const { recipientKeys } = await keysOf(this, OBSERVING, didBefore(this))
-    assert.equal(rotate.envelope.alg, 'Authcrypt', 'the rotate envelope')
-    assert.ok(recipientKeys.includes(rotate.envelope.senderKey as string), `sender key ${rotate.envelope.senderKey}`)
+    assert.equal(found.envelope.alg, 'Authcrypt', `the ${what} envelope`)
+    assert.ok(recipientKeys.includes(found.envelope.senderKey as string), `sender key ${found.envelope.senderKey}`)
   },
 )
 
@@ -274,16 +275,6 @@ Then(
     assert.equal(hangup.type, type, 'hangup @type')
     const body = Object.keys(hangup.message).filter((k) => !k.startsWith('@') && !k.startsWith('~'))
     assert.deepEqual(body, [], 'hangup body fields')
-  },
-)
-
-Then(
-  "the hangup was authcrypted with the key of the rotating party's DID before the rotation",
-  async function (this: ConformanceWorld) {
-    const hangup = this.found as TraceEntry
-    const { recipientKeys } = await keysOf(this, OBSERVING, didBefore(this))
-    assert.equal(hangup.envelope.alg, 'Authcrypt', 'the hangup envelope')
-    assert.ok(recipientKeys.includes(hangup.envelope.senderKey as string), `sender key ${hangup.envelope.senderKey}`)
   },
 )
 

@@ -6,7 +6,7 @@ import { silentLogger } from '../../common/logger.js'
 import { validateMessage } from '../../schemas/validate.js'
 import { ConnectionStore, type ConnectionRecord } from './connections.js'
 import { EnvelopeError, packMessage, unpackMessage, type UnpackedMessage } from './didcomm/envelope.js'
-import { isDidCommMessage, newMessage, threadIdOf, type DidCommMessage } from './didcomm/message.js'
+import { isDidCommMessage, newMessage, type DidCommMessage } from './didcomm/message.js'
 import { handlerKey, MessageTypes, parseMessageType, type MessageType } from './didcomm/messageType.js'
 import { MessageTap, type TraceEntry } from './didcomm/tap.js'
 import { HttpInbound, postEnvelope, RejectedMessage, ENVELOPE_MEDIA_TYPE } from './didcomm/transport.js'
@@ -337,10 +337,5 @@ export class ReferenceAgent {
       if (target?.recipientKeys.includes(senderVerkey)) return true
     }
     return false
-  }
-
-  /** The thread id a reply to `message` belongs to. */
-  static threadOf(message: DidCommMessage): string {
-    return threadIdOf(message) ?? message['@id']
   }
 }

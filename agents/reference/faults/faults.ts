@@ -13,16 +13,6 @@ export type Fault =
   /** Behaviour, not wire: answer the next received rotate with this problem code instead of an ack. */
   | { name: 'refuse-rotate'; code: string }
 
-export const FAULT_NAMES: readonly Fault['name'][] = [
-  'anoncrypt',
-  'set-field',
-  'drop-field',
-  'corrupt-field',
-  'send-to-key',
-  'send-to-endpoint',
-  'hold',
-  'refuse-rotate',
-]
 
 /** Faults that change how an inbound message is handled rather than what goes on the wire. */
 const BEHAVIOUR_FAULTS: ReadonlySet<Fault['name']> = new Set(['refuse-rotate'])
