@@ -68,21 +68,27 @@ export async function run(options: RunOptions): Promise<Summary> {
     return fits
   })
   const agents = await startAgents(instancesNeeded(assignments), reportDir, settings, out)
+  const scenarios: ScenarioResult[] = []
   const stopAll = () => Promise.allSettled(agents.map((a) => a.stop()))
+  // On Ctrl-C the finished scenarios stay in summary.json; whatever the stopping agents make fail
+  // afterwards is not a result and is not recorded.
+  let interrupted = false
   const onSignal = (signal: NodeJS.Signals) => {
-    out.info(`${signal}: stopping agents`)
+    interrupted = true
+    writeSummary()
+    out.info(`${signal}: stopping agents; summary.json keeps the ${scenarios.length} scenarios that finished`)
     void stopAll().then(() => process.exit(130))
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
 
-  const scenarios: ScenarioResult[] = []
   let descriptions: AgentDescription[] = []
   const summary = (): Summary => ({
     harness: { name: packageJson.name, version: packageJson.version },
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     tags: options.tags ?? null,
+    ...(interrupted ? { interrupted: true } : {}),
     totals: totalsOf(scenarios),
     warnings: warningsOf(scenarios),
     statements: statementVerdicts(statements, scenarios, [...new Set(options.agents)]),
@@ -114,6 +120,7 @@ export async function run(options: RunOptions): Promise<Summary> {
     for (const assignment of assignments) {
       const slug = Object.values(assignment.agents).join('-') + '_' + assignment.roleSet.join('-')
       const collector = new ResultCollector(assignment.agents, (result, evidence) => {
+        if (interrupted) return
         if (evidence) result.evidence = fileEvidence(reportDir, scenarios.length + 1, result, evidence)
         if (expectations) applyExpectations([result], expectations)
         scenarios.push(result)

@@ -30,6 +30,8 @@ export interface Summary {
   startedAt: string
   durationMs: number
   tags: string | null
+  /** Set when the run was stopped by a signal; the scenarios listed are those that finished before. */
+  interrupted?: boolean
   /** `failed` counts failures of MUST checks; a failed @should scenario counts as a warning instead. */
   totals: { passed: number; failed: number; skipped: number; warnings: number }
   warnings: Warning[]
