@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander'
 import packageJson from '../package.json' with { type: 'json' }
 import { AskarUnavailableError } from '../agents/reference/native/askarLibrary.js'
+import { registerCompareCommand } from './commands/compare.js'
+import { registerReportCommand } from './commands/report.js'
 import { consoleOutput, formatTotals } from './progress.js'
 import { isWarning } from './statements.js'
 import { AgentStartError, run, UsageError } from './run.js'
@@ -88,5 +90,8 @@ program
       }
     },
   )
+
+registerReportCommand(program)
+registerCompareCommand(program)
 
 await program.parseAsync()

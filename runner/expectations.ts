@@ -67,7 +67,7 @@ export function applyExpectations(scenarios: ScenarioResult[], file: Expectation
     for (const e of list) {
       for (const s of scenarios.filter((x) => matches(e, agent, x))) {
         if (s.status === 'failed') {
-          s.expected = { agent, reference: e.reference }
+          s.expected = { agent, reference: e.reference, ...(e.reason ? { reason: e.reason } : {}) }
         } else if (s.status === 'passed') {
           verdict.unexpectedPasses.push({ agent, expectation: e.statement ?? (e.scenario as string), scenario: s.name })
         }

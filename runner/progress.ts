@@ -1,16 +1,22 @@
+import Table from 'cli-table3'
+import { roleTotals } from '../reports/matrix.js'
 import { isWarning } from './statements.js'
 import type { ScenarioResult, Summary } from './summary.js'
 
-/** Where the run reports as it goes: live lines for people, nothing extra with --quiet or --json. */
+/**
+ * Where the run reports as it goes: live lines for people, nothing extra with --quiet or --json.
+ * The closing table goes to stderr unless --quiet, so stdout stays the summary JSON with --json.
+ */
 export interface Output {
   info(line: string): void
   scenario(line: string): void
+  table(text: string): void
 }
 
 export function consoleOutput(mode: { quiet: boolean; json: boolean }): Output {
   const silent = mode.quiet || mode.json
   const print = (line: string) => (silent ? undefined : console.error(line))
-  return { info: print, scenario: print }
+  return { info: print, scenario: print, table: (text) => (mode.quiet ? undefined : console.error(text)) }
 }
 
 const MARK = { passed: '✔', failed: '✘', skipped: '-' } as const
@@ -39,4 +45,20 @@ export function formatTotals(s: Summary): string {
     lines.push(`unexpected pass: ${u.agent} was expected to fail ${u.expectation} but "${u.scenario}" passed`)
   }
   return lines.join('\n')
+}
+
+/** Passed, failed and warnings per agent and role, across the features of the run. */
+export function formatRoleTable(s: Summary): string {
+  const table = new Table({
+    head: ['agent', 'role', 'passed', 'failed', 'warnings', 'skipped'],
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right'],
+    style: { head: [], border: [] },
+    // No rule between the rows: the table stays as short as the list of roles.
+    chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
+  })
+  for (const { agent, role, counts: c } of roleTotals(s)) {
+    const failed = c.expected ? `${c.failed} (${c.expected} expected)` : String(c.failed)
+    table.push([agent, role, String(c.passed), failed, String(c.warning), String(c.skipped)])
+  }
+  return table.toString()
 }

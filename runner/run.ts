@@ -4,12 +4,13 @@ import { PassThrough } from 'node:stream'
 import { loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api'
 import type { AgentDescription, Backchannel } from '../backchannels/backchannel.js'
 import packageJson from '../package.json' with { type: 'json' }
+import { writeReports } from '../reports/index.js'
 import { createAgent, knownAgents, maxInstances, type AgentSettings } from './agents.js'
 import { assignmentsFor, assignmentTagExpression, describeAssignment, instancesNeeded } from './assignments.js'
 import { clearAgentInstances, registerAgentInstance } from './context.js'
 import { ResultCollector } from './collector.js'
 import { FEATURES_DIR, indexFeatures, unknownTags } from './features.js'
-import { formatScenarioLine, formatTotals, type Output } from './progress.js'
+import { formatRoleTable, formatScenarioLine, formatTotals, type Output } from './progress.js'
 import { applyExpectations, loadExpectations, type ExpectationsFile } from './expectations.js'
 import { loadStatements, statementTable, statementVerdicts } from './statements.js'
 import { totalsOf, warningsOf, type ScenarioResult, type Summary } from './summary.js'
@@ -55,7 +56,7 @@ export async function run(options: RunOptions): Promise<Summary> {
   }
   const reportDir = path.resolve(options.reportDir ?? defaultReportDir())
   // A reused report directory must not mix this run's results with an earlier run's.
-  for (const entry of ['summary.json', 'cucumber', 'evidence', 'logs', 'agents']) {
+  for (const entry of ['summary.json', 'cucumber', 'evidence', 'logs', 'agents', 'allure-results', 'allure-report']) {
     rmSync(path.join(reportDir, entry), { recursive: true, force: true })
   }
   mkdirSync(path.join(reportDir, 'cucumber'), { recursive: true })
@@ -139,7 +140,16 @@ export async function run(options: RunOptions): Promise<Summary> {
           },
           formats: {
             ...runConfiguration.formats,
-            stdout: 'summary',
+            // Cucumber's stdout is discarded; Allure writes its results to resultsDir, not to its stream.
+            stdout: 'allure-cucumberjs/reporter',
+            options: {
+              ...runConfiguration.formats.options,
+              resultsDir: path.join(reportDir, 'allure-results'),
+              environmentInfo: Object.fromEntries([
+                ['harness', `${packageJson.name} ${packageJson.version}`],
+                ...descriptions.map((d) => [d.name, d.version]),
+              ]),
+            },
             files: {
               [path.join(reportDir, 'cucumber', `${slug}.json`)]: 'json',
               [path.join(reportDir, 'cucumber', `${slug}.html`)]: 'html',
@@ -159,6 +169,8 @@ export async function run(options: RunOptions): Promise<Summary> {
   }
   writeSummary()
   const result = summary()
+  out.info(`report ${writeReports(reportDir)[0]}`)
+  out.table(formatRoleTable(result))
   out.info(formatTotals(result))
   return result
 }

@@ -14,7 +14,7 @@ export interface ScenarioResult {
   /** Path (relative to the report directory) of the decrypted trace and log tails of a failure. */
   evidence?: string
   /** Set when the failure is a known deviation listed in the run's expectations file. */
-  expected?: { agent: string; reference: string }
+  expected?: { agent: string; reference: string; reason?: string }
 }
 
 /** The run contract CI pipelines read; fields are only ever added. */

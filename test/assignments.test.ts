@@ -35,7 +35,10 @@ describe('role assignments', () => {
   it('knows the tags and role sets of the features', () => {
     const index = indexFeatures()
     assert.ok(index.tags.has('@connection'))
-    assert.deepEqual(index.roleSets, [['inviter', 'invitee']])
+    assert.deepEqual(index.roleSets, [
+      ['inviter', 'invitee'],
+      ['rotating_party', 'observing_party'],
+    ])
     assert.deepEqual(unknownTags('@connection and not @nope', index), ['@nope'])
   })
 })

@@ -1,2 +1,14 @@
+import type { TraceEntry } from '../../agents/reference/didcomm/tap.js'
+
 /** Attachments of this media type carry a failed scenario's evidence; the runner files them. */
 export const EVIDENCE_MEDIA_TYPE = 'application/vnd.didcomm-conformance.evidence+json'
+
+/** A failed scenario's evidence file: who played which role, what the reference agents saw, and the logs. */
+export interface Evidence {
+  /** Role → agent instance. */
+  roles: Record<string, string>
+  /** The decrypted messages every reference agent in the scenario sent and received, in order. */
+  trace: TraceEntry[]
+  /** Agent instance → the tail of its log. */
+  logs: Record<string, string>
+}

@@ -1,12 +1,23 @@
 import { After, Before, Status, setDefaultTimeout } from '@cucumber/cucumber'
+import type { RuntimeMetadataMessage } from 'allure-js-commons/sdk'
+import { ALLURE_RUNTIME_MESSAGE_CONTENT_TYPE } from 'allure-js-commons/sdk/reporter'
 import type { TraceEntry } from '../../agents/reference/didcomm/tap.js'
-import { EVIDENCE_MEDIA_TYPE } from './evidence.js'
+import { EVIDENCE_MEDIA_TYPE, type Evidence } from './evidence.js'
 import type { ConformanceWorld } from './world.js'
 
 // Each wait inside a step has its own, shorter bound; this only catches a step that never returns.
 setDefaultTimeout(60_000)
 
 Before(function (this: ConformanceWorld) {
+  // Allure tells results apart by their parameters: without the roles, a scenario's runs in the
+  // other role assignments would show as retries of one test.
+  const roles: RuntimeMetadataMessage = {
+    type: 'metadata',
+    data: {
+      parameters: Object.keys(this.parameters.roles).map((role) => ({ name: role, value: this.agent(role).name })),
+    },
+  }
+  this.attach(JSON.stringify(roles), ALLURE_RUNTIME_MESSAGE_CONTENT_TYPE)
   for (const { agent } of this.referenceAgents()) {
     // A fault left armed or a message left held by an earlier scenario must not leak into this one.
     agent.agent.faults.clear()
@@ -29,7 +40,7 @@ After(async function (this: ConformanceWorld, { result }) {
     const agent = this.agent(role)
     logs[agent.instance] = await agent.logTail(60)
   }
-  const evidence = { roles: this.parameters.roles, trace, logs }
+  const evidence: Evidence = { roles: this.parameters.roles, trace, logs }
   this.attach(JSON.stringify(evidence), EVIDENCE_MEDIA_TYPE)
   if (violations.length > 0) {
     const lines = violations.map(

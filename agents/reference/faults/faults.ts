@@ -13,7 +13,6 @@ export type Fault =
   /** Behaviour, not wire: answer the next received rotate with this problem code instead of an ack. */
   | { name: 'refuse-rotate'; code: string }
 
-
 /** Faults that change how an inbound message is handled rather than what goes on the wire. */
 const BEHAVIOUR_FAULTS: ReadonlySet<Fault['name']> = new Set(['refuse-rotate'])
 
