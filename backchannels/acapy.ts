@@ -227,6 +227,16 @@ export class AcapyBackchannel implements Backchannel {
     return this.getConnection(connectionId)
   }
 
+  /** ACA-Py deletes the connection when a hangup arrives, and says so in a `connections` webhook. */
+  async waitForHangupProcessed(connectionId: string, options: WaitOptions = {}): Promise<void> {
+    await this.waitForWebhook(
+      'connections',
+      (p) => p.connection_id === connectionId && p.state === 'deleted',
+      `connection ${connectionId} at ${this.instance} to end with the hangup received`,
+      options,
+    )
+  }
+
   async logTail(lines = 40): Promise<string> {
     return this.process ? this.process.logTail(lines) : '(ACA-Py runs elsewhere; its log is not available here)'
   }

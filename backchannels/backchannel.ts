@@ -88,6 +88,8 @@ export interface Backchannel {
   hangup(connectionId: string): Promise<void>
   /** Waits until the agent uses `did` as its own DID on the connection (the rotating side, after the ack). */
   waitForMyDid(connectionId: string, did: string, options?: WaitOptions): Promise<ConnectionInfo>
+  /** RFC 0794, observing party: waits until the agent shows it has processed a hangup on the connection. */
+  waitForHangupProcessed(connectionId: string, options?: WaitOptions): Promise<void>
 
   /** The last lines of the agent's own log, for failure evidence (never containing secrets). */
   logTail(lines?: number): Promise<string>

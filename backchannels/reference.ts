@@ -171,6 +171,20 @@ export class ReferenceBackchannel implements Backchannel {
     return toInfo(record)
   }
 
+  async waitForHangupProcessed(connectionId: string, options: WaitOptions = {}): Promise<void> {
+    const done = (c: ConnectionRecord | undefined) =>
+      c?.id === connectionId && c.hungUp === 'received' ? c : undefined
+    await waitForEvent<ConnectionRecord, ConnectionRecord>({
+      emitter: this.agent.connections,
+      event: 'changed',
+      match: done,
+      check: () => done(this.agent.connections.get(connectionId)),
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
+      awaited: `connection ${connectionId} at ${this.instance} to end with the hangup received`,
+      seen: () => this.describeTraffic(),
+    })
+  }
+
   async logTail(lines = 40): Promise<string> {
     return tailFile(this.logFile, lines)
   }

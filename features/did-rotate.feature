@@ -136,6 +136,7 @@ Feature: DID Rotate 1.0 (RFC 0794)
   @0794-17 @reference:rotating_party
   Scenario: nothing is sent in response to a hangup, nor afterwards on that relationship
     When the rotating party hangs up
+    And the observing party has processed the hangup
     And the rotating party sends a trust ping on the ended relationship all the same
     And a new connection between the rotating party and the observing party carries a trust ping round trip
     Then the observing party has sent nothing on the ended relationship since the hangup

@@ -1,5 +1,6 @@
 import type { Backchannel } from '../backchannels/backchannel.js'
 import { AcapyBackchannel, type ExternalAcapy } from '../backchannels/acapy.js'
+import { CredoBackchannel } from '../backchannels/credo.js'
 import { ReferenceBackchannel } from '../backchannels/reference.js'
 
 /** Settings for agents that run elsewhere instead of being started by the harness. */
@@ -21,6 +22,10 @@ const families: Record<string, AgentFamily> = {
   acapy: {
     create: (instance, runDir, settings) => new AcapyBackchannel(instance, runDir, settings.acapy),
     maxInstances: (settings) => (settings.acapy ? 1 : Infinity),
+  },
+  credo: {
+    create: (instance, runDir) => new CredoBackchannel(instance, runDir),
+    maxInstances: () => Infinity,
   },
 }
 

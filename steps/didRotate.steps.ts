@@ -278,6 +278,11 @@ Then(
   },
 )
 
+When('the observing party has processed the hangup', async function (this: ConformanceWorld) {
+  // Agents may process messages concurrently; a ping overtaking the hangup would test nothing.
+  await this.agent(OBSERVING).waitForHangupProcessed(this.connection(OBSERVING), { timeoutMs: this.timeoutMs })
+})
+
 When(
   'the rotating party sends a trust ping on the ended relationship all the same',
   async function (this: ConformanceWorld) {

@@ -91,6 +91,19 @@ describe('expectations', () => {
     assert.deepEqual(verdict.unexpectedPasses, [{ agent: 'acapy', expectation: 'x', scenario: 'x' }])
   })
 
+  it('excuses a failure against another agent only when the entry names that peer', () => {
+    const file = loadExpectations(
+      write('peer.json', {
+        acapy: [{ scenario: 's', role: 'invitee', peer: 'credo', reference: 'https://example.org/3' }],
+      }),
+    )
+    const withCredo = scenario('s', [], { inviter: 'credo', invitee: 'acapy' }, 'failed')
+    const withItself = scenario('s', [], { inviter: 'acapy', invitee: 'acapy' }, 'passed')
+    const verdict = applyExpectations([withCredo, withItself], file)
+    assert.ok(withCredo.expected)
+    assert.deepEqual(verdict.unexpectedPasses, [])
+  })
+
   it('does not excuse a failure between two agents under test, nor in another role', () => {
     const file = loadExpectations(
       write('role.json', {

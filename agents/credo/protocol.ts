@@ -1,0 +1,67 @@
+/**
+ * The control channel between the harness and a Credo agent process: messages over the Node IPC
+ * channel of `child_process.fork`. Every request carries an id its response repeats; events flow
+ * from the child unasked, in the order Credo emitted them.
+ */
+
+export type PeerDidNumalgo = 2 | 4
+
+/** A Credo connection record, reduced to what the harness reads. `state` is Credo's DidExchangeState. */
+export interface CredoConnection {
+  id: string
+  state: string
+  role: string
+  did?: string
+  theirDid?: string
+  theirLabel?: string
+  outOfBandId?: string
+  /** The `@id` of the out-of-band invitation the connection came from, where the agent knows it. */
+  invitationId?: string
+  errorMessage?: string
+}
+
+export type CredoEvent =
+  | { type: 'connection'; connection: CredoConnection }
+  | { type: 'trust-ping-response'; connectionId: string; threadId: string }
+  | { type: 'basic-message'; connectionId: string; content: string; sentTime?: string }
+  | {
+      type: 'did-rotated'
+      connectionId: string
+      ourDid?: { from: string; to: string }
+      theirDid?: { from: string; to: string }
+    }
+
+export interface Methods {
+  createInvitation: {
+    params: { handshakeProtocols?: string[]; label?: string }
+    result: { invitation: Record<string, unknown>; url: string; invitationId: string }
+  }
+  receiveInvitation: {
+    params: { invitation: Record<string, unknown> | string; peerDidNumalgo?: PeerDidNumalgo; label?: string }
+    result: { connectionId: string }
+  }
+  getConnection: { params: { connectionId: string }; result: CredoConnection }
+  sendTrustPing: { params: { connectionId: string }; result: { pingId: string } }
+  sendBasicMessage: { params: { connectionId: string; content: string }; result: Record<string, never> }
+  rotate: { params: { connectionId: string; toDid?: string }; result: { newDid: string } }
+  hangup: { params: { connectionId: string }; result: Record<string, never> }
+  shutdown: { params: Record<string, never>; result: Record<string, never> }
+}
+
+export type Method = keyof Methods
+
+export interface StartConfig {
+  label: string
+  /** Where the wallet (sqlite) goes; fresh per launch. */
+  dataDir: string
+  logLevel: string
+}
+
+export type ToChild = { kind: 'request'; id: number; method: Method; params: unknown }
+
+export type FromChild =
+  | { kind: 'ready'; endpoint: string }
+  | { kind: 'start-failed'; error: string }
+  | { kind: 'response'; id: number; result: unknown }
+  | { kind: 'response'; id: number; error: string }
+  | { kind: 'event'; event: CredoEvent }

@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { CredoAgentProcess, CredoLaunchError } from '../agents/credo/launcher.js'
+import { CredoBackchannel } from '../backchannels/credo.js'
+import { ReferenceBackchannel } from '../backchannels/reference.js'
+import type { Backchannel, PeerDidNumalgo } from '../backchannels/backchannel.js'
+
+const runDir = mkdtempSync(path.join(os.tmpdir(), 'credo-test-'))
+
+/** Pids of live processes whose command line mentions `text` (the Credo children name their data directory). */
+function processesMentioning(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function connectAndPing(inviter: Backchannel, invitee: Backchannel, numalgo: PeerDidNumalgo): Promise<void> {
+  const { invitation, invitationId } = await inviter.createInvitation()
+  const inviteeConnection = await invitee.receiveInvitation(invitation, { peerDidNumalgo: numalgo })
+  const inviterConnection = await inviter.waitForConnectionFromInvitation(invitationId)
+  const inviteeInfo = await invitee.waitForConnectionState(inviteeConnection, 'completed')
+  await inviter.waitForConnectionState(inviterConnection, 'completed')
+  assert.match(inviteeInfo.myDid ?? '', new RegExp(`^did:peer:${numalgo}`))
+  for (const [agent, connection] of [
+    [invitee, inviteeConnection],
+    [inviter, inviterConnection],
+  ] as const) {
+    const ping = await agent.sendTrustPing(connection)
+    await agent.waitForTrustPingResponse(connection, ping)
+  }
+}
+
+describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
+  const credo = new CredoBackchannel('credo-t', runDir)
+  const reference = new ReferenceBackchannel('reference-t', runDir)
+
+  before(async () => {
+    await Promise.all([credo.start(), reference.start()])
+  })
+
+  after(async () => {
+    await Promise.allSettled([credo.stop(), reference.stop()])
+    rmSync(runDir, { recursive: true, force: true })
+  })
+
+  it('runs Credo in a child process of its own that reports ready on a loopback endpoint', async () => {
+    const child = credo.agentProcess
+    assert.notEqual(child.pid, process.pid)
+    assert.ok(alive(child.pid))
+    assert.match(child.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/)
+    assert.deepEqual(await credo.describe(), { name: 'credo', version: '0.5.19' })
+    const log = readFileSync(path.join(runDir, 'logs', 'credo-t.log'), 'utf8')
+    assert.match(log, /Credo 0\.5\.19 ready at http:\/\/127\.0\.0\.1:\d+/)
+    // Credo masks the wallet key in its config dump; the raw key never appears in the log.
+    assert.match(log, /"key":"\[\*\*\*\*\*\]"/)
+  })
+
+  it('connects to the reference agent as invitee (did:peer:4) with trust pings both ways', async () => {
+    await connectAndPing(reference, credo, 4)
+  })
+
+  it('connects to the reference agent as inviter (the reference requests with did:peer:2) with trust pings both ways', async () => {
+    await connectAndPing(credo, reference, 2)
+  })
+
+  it('fails a pending call and a pending wait at once when the child is killed, naming the exit', async () => {
+    const victim = new CredoBackchannel('credo-victim', runDir)
+    await victim.start()
+    const pid = victim.agentProcess.pid
+    try {
+      const wait = victim.waitForTrustPingResponse('no-connection', 'no-ping', { timeoutMs: 60_000 })
+      const call = victim.createInvitation()
+      const killedAt = Date.now()
+      process.kill(pid, 'SIGKILL')
+      const namesTheExit = (e: Error) => {
+        assert.match(e.message, /credo-victim" \(pid \d+\) was killed by signal SIGKILL/)
+        assert.match(e.message, /--- log tail/)
+        return true
+      }
+      await Promise.all([assert.rejects(call, namesTheExit), assert.rejects(wait, namesTheExit)])
+      assert.ok(Date.now() - killedAt < 2_000, `rejected ${Date.now() - killedAt} ms after the kill`)
+      await assert.rejects(victim.sendTrustPing('any'), /was killed by signal SIGKILL: sendTrustPing cannot complete/)
+    } finally {
+      await victim.stop()
+    }
+    assert.equal(alive(pid), false)
+    assert.deepEqual(processesMentioning(path.join(runDir, 'agents', 'credo-victim')), [])
+  })
+
+  it('bounds the start: a child not ready in time is stopped and the error says so', async () => {
+    const dataDir = path.join(runDir, 'agents', 'credo-slow')
+    await assert.rejects(
+      CredoAgentProcess.launch({
+        label: 'credo-slow',
+        dataDir,
+        logFile: path.join(runDir, 'logs', 'credo-slow.log'),
+        readyTimeoutMs: 50,
+      }),
+      (e: Error) => e instanceof CredoLaunchError && /not ready within 50 ms/.test(e.message),
+    )
+    assert.deepEqual(processesMentioning(dataDir), [])
+  })
+
+  it('leaves no Credo process behind once stopped', async () => {
+    const pid = credo.agentProcess.pid
+    await credo.stop()
+    assert.equal(alive(pid), false)
+    assert.deepEqual(processesMentioning(runDir), [])
+  })
+})
