@@ -186,7 +186,7 @@ export class ReferenceBackchannel implements Backchannel {
   }
 
   async logTail(lines = 40): Promise<string> {
-    return tailFile(this.logFile, lines)
+    return (await tailFile(this.logFile, lines)) || `(no log at ${this.logFile})`
   }
 
   /** Waits for an inbound message in the tap (including one already there). */

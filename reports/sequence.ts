@@ -1,4 +1,4 @@
-import type { EnvelopeFacts, SchemaCheck, TraceEntry } from '../agents/reference/didcomm/tap.js'
+import type { TraceEntry } from '../agents/reference/didcomm/tap.js'
 import type { Evidence } from '../steps/support/evidence.js'
 
 /** A lane of the sequence diagram: an agent instance and the roles it plays. */
@@ -12,24 +12,14 @@ export interface Participant {
 /** Stands for a sender or receiver that no participant's keys or endpoints identify. */
 export const UNKNOWN = '(unknown)'
 
-/** One message on the wire, as the sending and/or receiving reference agent recorded it. */
-export interface FlowMessage {
-  from: string
-  to: string
-  type: string
-  id: string
-  thid?: string
-  pthid?: string
-  message: Record<string, unknown>
-  envelope: EnvelopeFacts
-  /** The receiving reference agent's schema check. */
-  schema?: SchemaCheck
-  /** The fault the sending reference agent applied on purpose. */
-  fault?: string
-  /** The sending reference agent's HTTP delivery result. */
-  delivery?: string
-  time: string
-}
+/**
+ * One message on the wire, as the sending and/or receiving reference agent recorded it: the schema
+ * check is the receiver's, the fault and delivery result the sender's.
+ */
+export type FlowMessage = Pick<
+  TraceEntry,
+  'type' | 'id' | 'thid' | 'pthid' | 'message' | 'envelope' | 'schema' | 'fault' | 'delivery' | 'time'
+> & { from: string; to: string }
 
 export interface MessageFlow {
   participants: Participant[]

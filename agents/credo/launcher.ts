@@ -6,9 +6,9 @@
  * stopped when this Node process exits or is interrupted.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { tailFile } from '../../common/tail.js'
 import { EventEmitter } from 'node:events'
 import { closeSync, mkdirSync, openSync } from 'node:fs'
-import { open } from 'node:fs/promises'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { CredoEvent, FromChild, Method, Methods, StartConfig, ToChild } from './protocol.js'
@@ -52,24 +52,6 @@ function installExitHooks(): void {
       }
     }
     process.on(signal, onSignal)
-  }
-}
-
-async function readTail(file: string, lines: number): Promise<string> {
-  const maxBytes = 256 * 1024
-  let handle
-  try {
-    handle = await open(file, 'r')
-  } catch {
-    return `(no log at ${file})`
-  }
-  try {
-    const { size } = await handle.stat()
-    const length = Math.min(size, maxBytes)
-    const { buffer } = await handle.read(Buffer.alloc(length), 0, length, size - length)
-    return buffer.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n')
-  } finally {
-    await handle.close()
   }
 }
 
@@ -188,7 +170,7 @@ export class CredoAgentProcess extends EventEmitter {
   }
 
   async logTail(lines = 40): Promise<string> {
-    return readTail(this.logFile, lines)
+    return (await tailFile(this.logFile, lines)) || `(no log at ${this.logFile})`
   }
 
   kill(signal: NodeJS.Signals): void {
