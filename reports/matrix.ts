@@ -22,13 +22,17 @@ export interface InteropMatrix {
   cells: MatrixCell[]
 }
 
+const REFERENCE = 'reference'
+
 export function emptyCounts(): Counts {
   return { passed: 0, failed: 0, warning: 0, skipped: 0, expected: 0 }
 }
 
 /**
- * Agents × roles × features: a scenario counts in the cell of every agent that plays a role in it,
- * so an agent paired with itself counts once in each of its roles.
+ * Agents × roles × features: a scenario counts in the cell of every agent under test that plays a
+ * role in it, so an agent paired with itself counts once in each of its roles. The reference agent
+ * counts only where it plays every role: beside an agent under test it is the instrument, and the
+ * verdict is that agent's.
  */
 export function interopMatrix(summary: Summary): InteropMatrix {
   const features = new Map<string, string[]>()
@@ -37,8 +41,10 @@ export function interopMatrix(summary: Summary): InteropMatrix {
   summary.scenarios.forEach((s, index) => {
     const roles = features.get(s.feature) ?? []
     features.set(s.feature, roles)
+    const underTest = Object.values(s.roles).some((a) => a !== REFERENCE)
     for (const [role, agent] of Object.entries(s.roles)) {
       if (!roles.includes(role)) roles.push(role)
+      if (underTest && agent === REFERENCE) continue
       if (!agents.includes(agent)) agents.push(agent)
       const key = cellKey(s.feature, agent, role)
       const cell = cells.get(key) ?? { feature: s.feature, agent, role, counts: emptyCounts(), scenarios: [] }
