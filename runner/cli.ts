@@ -2,6 +2,7 @@ import { Command, Option } from 'commander'
 import packageJson from '../package.json' with { type: 'json' }
 import { AskarUnavailableError } from '../agents/reference/native/askarLibrary.js'
 import { registerCompareCommand } from './commands/compare.js'
+import { registerLedgerCommand } from './commands/ledger.js'
 import { registerReportCommand } from './commands/report.js'
 import { consoleOutput, formatTotals } from './progress.js'
 import { isWarning } from './statements.js'
@@ -93,5 +94,6 @@ program
 
 registerReportCommand(program)
 registerCompareCommand(program)
+registerLedgerCommand(program)
 
 await program.parseAsync()

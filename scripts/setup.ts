@@ -4,7 +4,8 @@
  *  2. puts the Askar native library of exactly the version the wrapper binds into the wrapper's
  *     `native/` directory, taken from the PyPI wheel `aries-askar` (identical to the GitHub release
  *     build) and cached per user so later installs need no download;
- *  3. installs ACA-Py, an agent under test, into a project-local virtualenv.
+ *  3. installs ACA-Py, an agent under test, into a project-local virtualenv;
+ *  4. puts the indy-vdr native library the ledger client binds into its wrapper, the same way as Askar's.
  * Idempotent: every step checks first and says what it skipped.
  */
 import { execFileSync } from 'node:child_process'
@@ -19,6 +20,7 @@ import {
   ensureAskarLibrary,
 } from '../agents/reference/native/askarLibrary.js'
 import { ensureAcapyInstalled } from '../agents/acapy/install.js'
+import { ensureIndyVdrLibrary, provisionIndyVdrLibrary } from '../agents/indy-pool/vdrLibrary.js'
 
 const require = createRequire(import.meta.url)
 const step = (msg: string) => console.log(`[setup] ${msg}`)
@@ -80,6 +82,15 @@ function provisionAskar(): void {
   }
 }
 
+async function provisionIndyVdr(): Promise<void> {
+  try {
+    await provisionIndyVdrLibrary(step)
+    step(`indy-vdr native library ${await ensureIndyVdrLibrary()} loads`)
+  } catch (e) {
+    fail('provisioning the indy-vdr native library', e)
+  }
+}
+
 async function main(): Promise<void> {
   const started = Date.now()
   buildFfiAddons()
@@ -96,6 +107,7 @@ async function main(): Promise<void> {
   } catch (e) {
     fail('installing ACA-Py', e)
   }
+  await provisionIndyVdr()
   step(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
 

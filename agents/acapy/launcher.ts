@@ -20,6 +20,10 @@ export interface AcapyLaunchOptions {
   webhookUrl?: string
   /** Appended after the harness's own flags. */
   extraArgs?: string[]
+  /** An Indy pool's genesis file: ACA-Py runs with this ledger instead of `--no-ledger`. */
+  genesisFile?: string
+  /** `--seed` of the wallet's DID (public unless extraArgs has `--wallet-local-did`); passed by environment. */
+  walletSeed?: string
   readyTimeoutMs?: number
   inboundPort?: number
   adminPort?: number
@@ -91,8 +95,9 @@ function installExitHooks(): void {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const onSignal = async () => {
       await Promise.all([...running].map(stopTracked))
-      // Installing a handler cancels Node's default exit; restore it unless someone else handles the signal.
-      if (process.listenerCount(signal) === 1) process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
+      // Installing a handler cancels Node's default exit; the last handler to finish exits, as the default would.
+      process.off(signal, onSignal)
+      if (process.listenerCount(signal) === 0) process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
     }
     process.on(signal, onSignal)
   }
@@ -195,7 +200,7 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   const apiKey = randomBytes(24).toString('hex')
   // A generated 32-byte key used RAW skips the Argon2i derivation (128 MiB, t=6) on every store open.
   const walletKey = bs58.encode(randomBytes(32))
-  const redact = redactor([apiKey, walletKey])
+  const redact = redactor([apiKey, walletKey, ...(opts.walletSeed ? [opts.walletSeed] : [])])
   const inboundUrl = `http://${HOST}:${inboundPort}`
   const adminUrl = `http://${HOST}:${adminPort}`
 
@@ -204,7 +209,9 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   args.push('--endpoint', inboundUrl, '--admin', HOST, String(adminPort))
   args.push('--wallet-type', 'askar', '--wallet-name', walletName, '--wallet-key-derivation-method', 'RAW')
   // Fresh wallet per launch; sqlite lives under $ACAPY_HOME (the askar sqlite path ignores --wallet-storage-config).
-  args.push('--auto-provision', '--no-ledger', '--log-level', 'info')
+  args.push('--auto-provision', '--log-level', 'info')
+  if (opts.genesisFile) args.push('--genesis-file', opts.genesisFile)
+  else args.push('--no-ledger')
   // The harness plays the peer over the wire, so handshakes proceed without an admin call per step; tests that
   // need the manual path pass auto_accept=false on the invitation calls. Trust pings stay manual
   // (no --auto-ping-connection) so the harness observes and sends them itself.
@@ -226,6 +233,7 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
     ACAPY_WALLET_KEY: walletKey,
     PYTHONUNBUFFERED: '1',
   })
+  if (opts.walletSeed) env.ACAPY_WALLET_SEED = opts.walletSeed
 
   // stdout and stderr go straight to the file, so even a crash before logging is configured is kept.
   const logFd = openSync(logFile, 'a')

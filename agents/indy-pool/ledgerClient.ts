@@ -1,0 +1,283 @@
+/**
+ * The harness's own Indy ledger client: indy-vdr (the client ACA-Py and Credo use) for the pool protocol
+ * and request building, Askar for the Ed25519 signatures. Enough to register DIDs (NYM, with a role),
+ * write what an author or an endorser writes, and read NYM, SCHEMA and CLAIM_DEF back.
+ */
+import { setImmediate } from 'node:timers/promises'
+import {
+  CredentialDefinitionRequest,
+  GetAttribRequest,
+  GetCredentialDefinitionRequest,
+  GetNymRequest,
+  GetSchemaRequest,
+  IndyVdrError,
+  NymRequest,
+  PoolCreate,
+  SchemaRequest,
+  type IndyVdrPool,
+  type IndyVdrRequest,
+} from '@hyperledger/indy-vdr-nodejs'
+import { Key, KeyAlgorithm } from '@openwallet-foundation/askar-nodejs'
+import bs58 from 'bs58'
+import { ensureIndyVdrLibrary } from './vdrLibrary.js'
+
+export type NymRole = 'TRUSTEE' | 'STEWARD' | 'ENDORSER' | 'NETWORK_MONITOR'
+
+/** The role codes a NYM carries on the ledger. */
+export const ROLE_CODES: Record<NymRole, string> = {
+  TRUSTEE: '0',
+  STEWARD: '2',
+  ENDORSER: '101',
+  NETWORK_MONITOR: '201',
+}
+
+/** An Ed25519 key and the did:sov-style DID derived from it (the first 16 bytes of the verkey, base58). */
+export class LedgerIdentity {
+  readonly did: string
+  readonly verkey: string
+
+  private constructor(private readonly key: Key) {
+    this.verkey = bs58.encode(key.publicBytes)
+    this.did = bs58.encode(key.publicBytes.slice(0, 16))
+  }
+
+  /**
+   * Indy's seeds (ACA-Py's --seed, the pool's Trustee1) are the Ed25519 secret seed itself: 32 bytes, or a
+   * 32-character string. Askar's Key.fromSeed derives a different key from a seed, so the seed goes in as
+   * the secret bytes.
+   */
+  static fromSeed(seed: string | Uint8Array): LedgerIdentity {
+    const secretKey = typeof seed === 'string' ? Buffer.from(seed, 'utf8') : seed
+    if (secretKey.length !== 32) throw new Error(`an Indy seed is 32 bytes, this one is ${secretKey.length}`)
+    return new LedgerIdentity(Key.fromSecretBytes({ algorithm: KeyAlgorithm.Ed25519, secretKey }))
+  }
+
+  static generate(): LedgerIdentity {
+    return new LedgerIdentity(Key.generate(KeyAlgorithm.Ed25519))
+  }
+
+  /** The signature over the request's signature input (indy's canonical serialisation of its fields). */
+  signatureFor(request: IndyVdrRequest): Uint8Array {
+    return this.key.signMessage({ message: Buffer.from(request.signatureInput, 'utf8') })
+  }
+
+  /** Signs as the request's only signer. */
+  sign<R extends IndyVdrRequest>(request: R): R {
+    request.setSignature({ signature: this.signatureFor(request) })
+    return request
+  }
+}
+
+/** A request the pool refused: REQNACK (static or signature checks) or REJECT (authorisation, state). */
+export class LedgerRequestRefused extends Error {
+  constructor(
+    readonly op: string,
+    readonly reason: string,
+  ) {
+    super(`ledger ${op}: ${reason}`)
+  }
+}
+
+export interface NymRecord {
+  did: string
+  /** Full or abbreviated (`~` + the last 16 bytes) verkey, as written. */
+  verkey: string | null
+  /** The role code (`'0'` trustee, `'2'` steward, `'101'` endorser), or null for none. */
+  role: string | null
+  seqNo: number
+}
+
+export interface WriteResult {
+  seqNo: number
+  txnId: string
+  txnTime: number
+  /** `txn.metadata`: `from`, `endorser` when endorsed, `reqId`, digests. */
+  metadata: Record<string, unknown>
+  /** The DIDs whose signatures the ledger recorded. */
+  signers: string[]
+}
+
+interface WriteReplyResult {
+  txn: { metadata: Record<string, unknown> }
+  txnMetadata: { seqNo: number; txnId: string; txnTime: number }
+  reqSignature: { values?: { from: string }[] }
+}
+
+/**
+ * indy-vdr resolves a submission from its pool thread through an ffi callback, and that thread waits
+ * until the callback returns; promise continuations run before it does. Code continuing there that calls
+ * close() joins that very thread and deadlocks, so every submission returns only after the callback has.
+ */
+const leaveCallback = () => setImmediate()
+
+export class LedgerClient {
+  private readonly pending = new Set<Promise<unknown>>()
+
+  private constructor(private readonly pool: IndyVdrPool) {}
+
+  /** Opens a pool from its genesis transactions (the file's text); nothing is sent before the first request. */
+  static async open(genesis: string): Promise<LedgerClient> {
+    await ensureIndyVdrLibrary()
+    return new LedgerClient(new PoolCreate({ parameters: { transactions: genesis } }))
+  }
+
+  /** Closes the pool once every submission has settled (closing joins the thread that answers them). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pending])
+    await leaveCallback()
+    this.pool.close()
+  }
+
+  /**
+   * Submits a request (indy-vdr takes it over: it is freed once submitted) and returns the reply's `result`;
+   * a REQNACK or REJECT becomes LedgerRequestRefused.
+   */
+  async submit(request: IndyVdrRequest): Promise<Record<string, unknown>> {
+    const submitted = this.pool.submitRequest(request)
+    this.pending.add(submitted)
+    try {
+      const reply = (await submitted) as { result: Record<string, unknown> }
+      return reply.result
+    } catch (e) {
+      if (e instanceof IndyVdrError && e.extra) {
+        let refusal: { op?: string; reason?: string } | undefined
+        try {
+          refusal = JSON.parse(e.extra) as { op?: string; reason?: string }
+        } catch {
+          // Not a node's reply: rethrown as it is.
+        }
+        if (refusal?.op && refusal.reason !== undefined) throw new LedgerRequestRefused(refusal.op, refusal.reason)
+      }
+      throw e
+    } finally {
+      await leaveCallback()
+      this.pending.delete(submitted)
+    }
+  }
+
+  async write(request: IndyVdrRequest): Promise<WriteResult> {
+    const result = (await this.submit(request)) as unknown as WriteReplyResult
+    return {
+      seqNo: result.txnMetadata.seqNo,
+      txnId: result.txnMetadata.txnId,
+      txnTime: result.txnMetadata.txnTime,
+      metadata: result.txn.metadata,
+      signers: (result.reqSignature.values ?? []).map((v) => v.from),
+    }
+  }
+
+  /** A NYM written by `submitter` (a trustee, a steward, or an endorser for role-less DIDs). */
+  writeNym(opts: { submitter: LedgerIdentity; did: string; verkey: string; role?: NymRole }): Promise<WriteResult> {
+    const request = new NymRequest({
+      submitterDid: opts.submitter.did,
+      dest: opts.did,
+      verkey: opts.verkey,
+      ...(opts.role ? { role: opts.role } : {}),
+    })
+    return this.write(opts.submitter.sign(request))
+  }
+
+  async getNym(did: string): Promise<NymRecord | null> {
+    const result = await this.submit(new GetNymRequest({ dest: did }))
+    if (typeof result.data !== 'string') return null
+    const data = JSON.parse(result.data) as { dest: string; verkey: string | null; role: string | null; seqNo: number }
+    return { did: data.dest, verkey: data.verkey, role: data.role, seqNo: data.seqNo }
+  }
+
+  /** The value of the raw attribute `name` of `did` (an ATTRIB, e.g. the agent's `endpoint`), or null. */
+  async getAttribute(did: string, name: string): Promise<unknown> {
+    const result = await this.submit(new GetAttribRequest({ targetDid: did, raw: name }))
+    return typeof result.data === 'string' ? (JSON.parse(result.data) as Record<string, unknown>)[name] : null
+  }
+
+  /** The schema `<did>:2:<name>:<version>`, or null. */
+  async getSchema(
+    schemaId: string,
+  ): Promise<{ name: string; version: string; attrNames: string[]; seqNo: number; from: string } | null> {
+    const result = await this.submit(new GetSchemaRequest({ schemaId }))
+    const data = result.data as { name: string; version: string; attr_names?: string[] } | null
+    if (!data?.attr_names || typeof result.seqNo !== 'number') return null
+    return {
+      name: data.name,
+      version: data.version,
+      attrNames: data.attr_names,
+      seqNo: result.seqNo,
+      from: result.dest as string,
+    }
+  }
+
+  /** The credential definition `<did>:3:CL:<schema seqNo>:<tag>`, or null. */
+  async getCredentialDefinition(credentialDefinitionId: string): Promise<{
+    schemaSeqNo: number
+    tag: string
+    origin: string
+    value: Record<string, unknown>
+    seqNo: number
+  } | null> {
+    const result = await this.submit(new GetCredentialDefinitionRequest({ credentialDefinitionId }))
+    if (!result.data || typeof result.seqNo !== 'number') return null
+    return {
+      schemaSeqNo: result.ref as number,
+      tag: result.tag as string,
+      origin: result.origin as string,
+      value: result.data as Record<string, unknown>,
+      seqNo: result.seqNo,
+    }
+  }
+}
+
+/** An unsigned SCHEMA request from `authorDid`. */
+export function schemaRequest(opts: {
+  authorDid: string
+  name: string
+  version: string
+  attrNames: string[]
+}): SchemaRequest {
+  return new SchemaRequest({
+    submitterDid: opts.authorDid,
+    schema: {
+      id: `${opts.authorDid}:2:${opts.name}:${opts.version}`,
+      name: opts.name,
+      version: opts.version,
+      attrNames: opts.attrNames,
+      ver: '1.0',
+    },
+  })
+}
+
+/** An unsigned CLAIM_DEF request from `authorDid` for the schema written at `schemaSeqNo`. */
+export function credentialDefinitionRequest(opts: {
+  authorDid: string
+  schemaSeqNo: number
+  tag: string
+  value: { primary: Record<string, unknown>; revocation?: unknown }
+}): CredentialDefinitionRequest {
+  return new CredentialDefinitionRequest({
+    submitterDid: opts.authorDid,
+    credentialDefinition: {
+      ver: '1.0',
+      id: `${opts.authorDid}:3:CL:${opts.schemaSeqNo}:${opts.tag}`,
+      schemaId: String(opts.schemaSeqNo),
+      type: 'CL',
+      tag: opts.tag,
+      value: opts.value,
+    },
+  })
+}
+
+/**
+ * Makes a request endorsed, as a transaction author does with an endorser (RFC 0586): it names the
+ * endorser and carries the author's and the endorser's signatures. Both sign the request with the
+ * endorser field set; either may be left out, to see the ledger refuse it.
+ */
+export function endorse<R extends IndyVdrRequest>(
+  request: R,
+  opts: { author?: LedgerIdentity; endorser: LedgerIdentity; endorserSigns?: boolean },
+): R {
+  request.setEndorser({ endorser: opts.endorser.did })
+  const signers = [opts.author, opts.endorserSigns === false ? undefined : opts.endorser]
+  for (const signer of signers) {
+    if (signer) request.setMultiSignature({ identifier: signer.did, signature: signer.signatureFor(request) })
+  }
+  return request
+}

@@ -1,0 +1,10 @@
+from indy_bls.bls import (  # noqa: F401
+    Bls,
+    BlsEntity,
+    Generator,
+    MultiSignature,
+    ProofOfPossession,
+    Signature,
+    SignKey,
+    VerKey,
+)

@@ -1,0 +1,1 @@
+from indy_bls import IndyBlsError as IndyCryptoError  # noqa: F401
