@@ -1,16 +1,17 @@
 /**
  * Starts ACA-Py (`aca-py start`) as an agent under test on loopback ports, with a throw-away Askar
- * wallet and its output captured in the run directory, and stops it again. Every process started here
- * is tracked and stopped when this Node process exits or is interrupted.
+ * wallet and its output captured in the run directory, and stops it again (common/processes.ts
+ * stops it also when the harness exits or is interrupted).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { closeSync, mkdirSync, openSync } from 'node:fs'
-import { open } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import bs58 from 'bs58'
+import { manage, type ManagedProcess } from '../../common/processes.js'
+import { tailFile } from '../../common/tail.js'
 import { ensureAcapyInstalled } from './install.js'
 
 export interface AcapyLaunchOptions {
@@ -51,58 +52,6 @@ const DEFAULT_READY_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 5_000
 const POLL_INTERVAL_MS = 150
 
-interface Tracked {
-  child: ChildProcess
-  exited: Promise<void>
-}
-
-const running = new Set<Tracked>()
-let exitHooksInstalled = false
-
-function isAlive(t: Tracked): boolean {
-  return t.child.exitCode === null && t.child.signalCode === null
-}
-
-function killGroup(t: Tracked, signal: NodeJS.Signals): void {
-  if (t.child.pid === undefined || !isAlive(t)) return
-  try {
-    // Negative pid: the whole process group, so anything ACA-Py forks goes too.
-    process.kill(-t.child.pid, signal)
-  } catch {
-    // Already gone.
-  }
-}
-
-async function stopTracked(t: Tracked): Promise<void> {
-  if (isAlive(t)) {
-    killGroup(t, 'SIGTERM')
-    const graceful = await Promise.race([t.exited.then(() => true), sleep(STOP_GRACE_MS, false)])
-    if (!graceful) {
-      killGroup(t, 'SIGKILL')
-      await t.exited
-    }
-  }
-  running.delete(t)
-}
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return
-  exitHooksInstalled = true
-  // Nothing asynchronous can run in 'exit', so leftovers are killed outright.
-  process.on('exit', () => {
-    for (const t of running) killGroup(t, 'SIGKILL')
-  })
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    const onSignal = async () => {
-      await Promise.all([...running].map(stopTracked))
-      // Installing a handler cancels Node's default exit; the last handler to finish exits, as the default would.
-      process.off(signal, onSignal)
-      if (process.listenerCount(signal) === 0) process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
-    }
-    process.on(signal, onSignal)
-  }
-}
-
 async function listen(port: number): Promise<net.Server> {
   const server = net.createServer()
   await new Promise<void>((resolve, reject) => {
@@ -133,24 +82,6 @@ async function reservePorts(requested: { name: string; port: number | undefined 
 
 function redactor(secrets: string[]): (text: string) => string {
   return (text) => secrets.reduce((acc, secret) => acc.replaceAll(secret, '[REDACTED]'), text)
-}
-
-async function readTail(file: string, lines: number): Promise<string> {
-  const maxBytes = 256 * 1024
-  let handle
-  try {
-    handle = await open(file, 'r')
-  } catch {
-    return ''
-  }
-  try {
-    const { size } = await handle.stat()
-    const length = Math.min(size, maxBytes)
-    const { buffer } = await handle.read(Buffer.alloc(length), 0, length, size - length)
-    return buffer.toString('utf8').trimEnd().split('\n').slice(-lines).join('\n')
-  } finally {
-    await handle.close()
-  }
 }
 
 /** Returns a description of a port-binding failure ACA-Py logged, if any. */
@@ -243,24 +174,11 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   } finally {
     closeSync(logFd)
   }
-  let exitInfo: string | undefined
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitInfo = signal ? `signal ${signal}` : `code ${code}`
-      resolve()
-    })
-    child.once('error', (err) => {
-      exitInfo = `spawn error: ${err.message}`
-      resolve()
-    })
-  })
-  const tracked: Tracked = { child, exited }
-  running.add(tracked)
-  installExitHooks()
+  const proc: ManagedProcess = manage(child, () => proc.stop(STOP_GRACE_MS))
 
-  const logTail = async (lines = 40) => redact(await readTail(logFile, lines))
+  const logTail = async (lines = 40) => redact(await tailFile(logFile, lines))
   const fail = async (cause: string): Promise<never> => {
-    await stopTracked(tracked)
+    await proc.stop(STOP_GRACE_MS)
     throw new AcapyLaunchError(
       `ACA-Py "${opts.label}" failed to start: ${cause}\n--- log tail (${logFile}) ---\n${await logTail()}`,
     )
@@ -269,14 +187,14 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   const timeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS
   const deadline = Date.now() + timeoutMs
   for (;;) {
-    if (exitInfo) return fail(`process exited (${exitInfo}) before becoming ready`)
+    if (proc.exitInfo) return fail(`process exited (${proc.exitInfo}) before becoming ready`)
     const ready = await isReady(adminUrl, inboundUrl)
     // Read after the readiness check, so a bind failure logged just before readiness is not missed.
-    const bind = bindFailure(await readTail(logFile, 400))
+    const bind = bindFailure(await tailFile(logFile, 400))
     if (bind) return fail(`cannot listen on ${bind}`)
     if (ready) break
     if (Date.now() > deadline) return fail(`not ready within ${timeoutMs} ms`)
-    await Promise.race([exited, sleep(POLL_INTERVAL_MS)])
+    await Promise.race([proc.exited, sleep(POLL_INTERVAL_MS)])
   }
 
   let version: string
@@ -294,7 +212,7 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
     logFile,
     version,
     pid: child.pid as number,
-    stop: () => stopTracked(tracked),
+    stop: () => proc.stop(STOP_GRACE_MS),
     logTail,
   }
 }

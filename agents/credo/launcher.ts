@@ -6,11 +6,11 @@
  * stopped when this Node process exits or is interrupted.
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { manage, type ManagedProcess } from '../../common/processes.js'
 import { tailFile } from '../../common/tail.js'
 import { EventEmitter } from 'node:events'
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import type { CredoEvent, FromChild, Method, Methods, StartConfig, ToChild } from './protocol.js'
 
 export interface CredoLaunchOptions {
@@ -29,31 +29,6 @@ const DEFAULT_READY_TIMEOUT_MS = 30_000
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 const SHUTDOWN_TIMEOUT_MS = 6_000
 const STOP_GRACE_MS = 3_000
-
-const running = new Set<CredoAgentProcess>()
-let exitHooksInstalled = false
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return
-  exitHooksInstalled = true
-  // Nothing asynchronous can run in 'exit', so leftovers are killed outright.
-  process.on('exit', () => {
-    for (const agent of running) agent.kill('SIGKILL')
-  })
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    const onSignal = async () => {
-      // Decided now, while the other handlers of this signal (the runner's, say) are still registered.
-      const alone = process.listenerCount(signal) === 1
-      await Promise.all([...running].map((agent) => agent.stop()))
-      // A handler cancels Node's default action; with nobody else to act on the signal, it is raised again.
-      if (alone) {
-        process.off(signal, onSignal)
-        process.kill(process.pid, signal)
-      }
-    }
-    process.on(signal, onSignal)
-  }
-}
 
 interface Pending {
   method: Method
@@ -75,6 +50,7 @@ export class CredoAgentProcess extends EventEmitter {
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private readonly exited: Promise<void>
+  private readonly proc: ManagedProcess
 
   private constructor(
     readonly label: string,
@@ -95,6 +71,7 @@ export class CredoAgentProcess extends EventEmitter {
       })
     })
     child.on('message', (message: FromChild) => this.onMessage(message))
+    this.proc = manage(child, () => this.stop())
   }
 
   get pid(): number {
@@ -131,8 +108,6 @@ export class CredoAgentProcess extends EventEmitter {
       closeSync(logFd)
     }
     const agent = new CredoAgentProcess(opts.label, opts.logFile, child)
-    running.add(agent)
-    installExitHooks()
     try {
       await agent.ready(opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS)
     } catch (e) {
@@ -174,12 +149,7 @@ export class CredoAgentProcess extends EventEmitter {
   }
 
   kill(signal: NodeJS.Signals): void {
-    if (!this.alive || this.child.pid === undefined) return
-    try {
-      process.kill(-this.child.pid, signal)
-    } catch {
-      // Already gone.
-    }
+    this.proc.signal(signal)
   }
 
   /** Shuts Credo down cleanly if it answers, then makes sure the process is gone. */
@@ -190,13 +160,9 @@ export class CredoAgentProcess extends EventEmitter {
       else this.kill('SIGTERM')
       // The child exits when its IPC channel closes.
       if (this.child.connected) this.child.disconnect()
-      const graceful = await Promise.race([this.exited.then(() => true), sleep(STOP_GRACE_MS, false)])
-      if (!graceful) {
-        this.kill('SIGKILL')
-        await this.exited
-      }
     }
-    running.delete(this)
+    await this.proc.stop(STOP_GRACE_MS)
+    await this.exited
   }
 
   private ready(timeoutMs: number): Promise<void> {
@@ -241,7 +207,6 @@ export class CredoAgentProcess extends EventEmitter {
   private onExit(reason: string): void {
     if (this.exitReason !== undefined) return
     this.exitReason = reason
-    running.delete(this)
     const pending = [...this.pending.values()]
     this.pending.clear()
     for (const p of pending) clearTimeout(p.timer)

@@ -11,6 +11,7 @@ import { readFile, rm } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { manage, type ManagedProcess } from '../../common/processes.js'
 import { pollUntil } from '../../common/waitFor.js'
 import { LedgerClient } from './ledgerClient.js'
 import { ensureIndyPoolProvisioned, ROOT_SCRIPTS_DIR } from './provision.js'
@@ -82,31 +83,6 @@ interface OwnerFile {
   nodes: number[]
 }
 
-interface Tracked {
-  child: ChildProcess
-  exited: Promise<void>
-  exitInfo?: string
-}
-
-/** Every node started here, for the exit hook. */
-const running = new Set<Tracked>()
-/** The stop() of every pool not yet stopped, for the signal handlers. */
-const activePools = new Set<() => Promise<void>>()
-let exitHooksInstalled = false
-
-function isAlive(t: Tracked): boolean {
-  return t.child.exitCode === null && t.child.signalCode === null
-}
-
-function signalGroup(t: Tracked, signal: NodeJS.Signals): void {
-  if (t.child.pid === undefined || !isAlive(t)) return
-  try {
-    process.kill(-t.child.pid, signal)
-  } catch {
-    // Already gone.
-  }
-}
-
 /** Settles like `promise`, or rejects with `message` after `ms`; the timer never outlives it. */
 async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   const abort = new AbortController()
@@ -120,31 +96,9 @@ async function within<T>(promise: Promise<T>, ms: number, message: string): Prom
   }
 }
 
-async function stopTracked(nodes: Tracked[]): Promise<void> {
-  // The node's looper shuts down its stacks and databases on SIGTERM.
-  for (const t of nodes) signalGroup(t, 'SIGTERM')
-  await within(Promise.all(nodes.map((t) => t.exited)), STOP_GRACE_MS, 'grace period over').catch(() => {})
-  for (const t of nodes) signalGroup(t, 'SIGKILL')
-  await Promise.all(nodes.map((t) => t.exited))
-  for (const t of nodes) running.delete(t)
-}
-
-function installExitHooks(): void {
-  if (exitHooksInstalled) return
-  exitHooksInstalled = true
-  // Nothing asynchronous can run in 'exit', so leftovers are killed outright.
-  process.on('exit', () => {
-    for (const t of running) signalGroup(t, 'SIGKILL')
-  })
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    const onSignal = async () => {
-      await Promise.all([...activePools].map((stop) => stop()))
-      // A handler cancels Node's default exit; the last handler to finish exits, as the default would.
-      process.off(signal, onSignal)
-      if (process.listenerCount(signal) === 0) process.exit(128 + (signal === 'SIGINT' ? 2 : 15))
-    }
-    process.on(signal, onSignal)
-  }
+/** SIGTERM lets a node's looper close its stacks and databases; SIGKILL follows after the grace period. */
+async function stopNodes(nodes: ManagedProcess[]): Promise<void> {
+  await Promise.all(nodes.map((n) => n.stop(STOP_GRACE_MS)))
 }
 
 function pidAlive(pid: number): boolean {
@@ -267,21 +221,19 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
     INDY_MAX_3PC_BATCH_WAIT: String((opts.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS) / 1000),
   })
 
-  const tracked: Tracked[] = []
+  const tracked: ManagedProcess[] = []
   let stopped: Promise<void> | undefined
   let reportFailure: (reason: string) => void = () => {}
   const nodeFailure = new Promise<string>((resolve) => (reportFailure = resolve))
   const stop = () => {
     stopped ??= (async () => {
-      await stopTracked(tracked)
+      await stopNodes(tracked)
       // A reused pool keeps its ledger for the next run; only the claim on it goes.
       await rm(opts.reuse ? ownerFile : dir, { recursive: true, force: true })
-      activePools.delete(stop)
       log('pool stopped')
     })()
     return stopped
   }
-  activePools.add(stop)
 
   try {
     const poolFile = path.join(dir, 'pool.json')
@@ -309,7 +261,6 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
 
     log(`starting ${NODE_COUNT} nodes (ports ${pool.ports.join(', ')})`)
     const nodesStarted = Date.now()
-    installExitHooks()
     const nodes: IndyPoolNode[] = []
     const outFiles: string[] = []
     // Logs are per run, also for a reused ledger: readiness is read from them.
@@ -338,20 +289,11 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
       } finally {
         closeSync(out)
       }
-      const t: Tracked = { child, exited: Promise.resolve() }
-      t.exited = new Promise<void>((resolve) => {
-        child.once('exit', (code, signal) => {
-          t.exitInfo = signal ? `signal ${signal}` : `code ${code}`
-          if (!stopped) reportFailure(`${nodeName} exited (${t.exitInfo}); its log: ${nodes[i]?.logFile}`)
-          resolve()
-        })
-        child.once('error', (err) => {
-          t.exitInfo = `spawn error: ${err.message}`
-          resolve()
-        })
+      const t = manage(child, stop)
+      child.once('exit', () => {
+        if (!stopped) reportFailure(`${nodeName} exited (${t.exitInfo}); its log: ${nodes[i]?.logFile}`)
       })
       tracked.push(t)
-      running.add(t)
       nodes.push({
         name: nodeName,
         pid: child.pid as number,
@@ -419,8 +361,7 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
     return { genesisPath, genesis, trusteeSeed: TRUSTEE_SEED, trusteeDid: TRUSTEE_DID, dir, nodes, nodeFailure, stop }
   } catch (e) {
     // The logs stay for a look (the next start removes them once this process is gone); the ledger goes.
-    stopped ??= stopTracked(tracked).then(async () => {
-      activePools.delete(stop)
+    stopped ??= stopNodes(tracked).then(async () => {
       await rm(opts.reuse ? ownerFile : path.join(dir, 'data'), { recursive: true, force: true })
     })
     await stopped
