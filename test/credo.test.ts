@@ -7,6 +7,7 @@ import { CredoAgentProcess, CredoLaunchError } from '../agents/credo/launcher.js
 import { CredoBackchannel } from '../backchannels/credo.js'
 import { ReferenceBackchannel } from '../backchannels/reference.js'
 import type { Backchannel, PeerDidNumalgo } from '../backchannels/backchannel.js'
+import { pidAlive } from '../common/processes.js'
 
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'credo-test-'))
 
@@ -22,15 +23,6 @@ function processesMentioning(text: string): number[] {
       }
     })
     .map(Number)
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 async function connectAndPing(inviter: Backchannel, invitee: Backchannel, numalgo: PeerDidNumalgo): Promise<void> {
@@ -65,7 +57,7 @@ describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
   it('runs Credo in a child process of its own that reports ready on a loopback endpoint', async () => {
     const child = credo.agentProcess
     assert.notEqual(child.pid, process.pid)
-    assert.ok(alive(child.pid))
+    assert.ok(pidAlive(child.pid))
     assert.match(child.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/)
     assert.deepEqual(await credo.describe(), { name: 'credo', version: '0.5.19' })
     const log = readFileSync(path.join(runDir, 'logs', 'credo-t.log'), 'utf8')
@@ -102,7 +94,7 @@ describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
     } finally {
       await victim.stop()
     }
-    assert.equal(alive(pid), false)
+    assert.equal(pidAlive(pid), false)
     assert.deepEqual(processesMentioning(path.join(runDir, 'agents', 'credo-victim')), [])
   })
 
@@ -123,7 +115,7 @@ describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
   it('leaves no Credo process behind once stopped', async () => {
     const pid = credo.agentProcess.pid
     await credo.stop()
-    assert.equal(alive(pid), false)
+    assert.equal(pidAlive(pid), false)
     assert.deepEqual(processesMentioning(runDir), [])
   })
 })

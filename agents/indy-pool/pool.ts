@@ -11,7 +11,7 @@ import { readFile, rm } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { manage, type ManagedProcess } from '../../common/processes.js'
+import { manage, pidAlive, type ManagedProcess } from '../../common/processes.js'
 import { pollUntil } from '../../common/waitFor.js'
 import { LedgerClient } from './ledgerClient.js'
 import { ensureIndyPoolProvisioned, ROOT_SCRIPTS_DIR } from './provision.js'
@@ -99,15 +99,6 @@ async function within<T>(promise: Promise<T>, ms: number, message: string): Prom
 /** SIGTERM lets a node's looper close its stacks and databases; SIGKILL follows after the grace period. */
 async function stopNodes(nodes: ManagedProcess[]): Promise<void> {
   await Promise.all(nodes.map((n) => n.stop(STOP_GRACE_MS)))
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
 }
 
 /** True when `pid` is a node started for the pool directory `poolDir` (so a reused pid is never killed). */

@@ -17,6 +17,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pollUntil } from '../../common/waitFor.js'
 import { checkDisk, CommandError, inRoot, indyPoolCacheDir, lastLines, rootEnv, runCommand } from './root.js'
+import { pidAlive } from '../../common/processes.js'
 
 export const INDY_NODE_VERSION = '1.13.2'
 export const INDY_PLENUM_VERSION = '1.13.1'
@@ -68,15 +69,6 @@ function isProvisioned(root: string, stampFile: string, recipeSha256: string): b
   )
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
 /** A lock file holding the owner's pid; a lock whose owner is gone is taken over. */
 async function acquireLock(file: string, log: (msg: string) => void): Promise<() => void> {
   let announced = false
@@ -91,7 +83,7 @@ async function acquireLock(file: string, log: (msg: string) => void): Promise<()
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
       }
       const owner = Number(readFileSync(file, 'utf8'))
-      if (!owner || !isAlive(owner)) {
+      if (!owner || !pidAlive(owner)) {
         rmSync(file, { force: true })
       } else if (!announced) {
         announced = true
