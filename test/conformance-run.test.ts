@@ -78,6 +78,33 @@ describe('didcomm-conformance run (the CI contract)', () => {
     assert.match(readFileSync(path.join(reportDir, 'statements.md'), 'utf8'), /\| 0794-19 \| SHOULD \|/)
   })
 
+  it('runs the connection and DID Rotate features with Credo in every role, its known deviations expected', () => {
+    const reportDir = path.join(dir, 'credo')
+    const expectations = path.resolve(import.meta.dirname, '..', 'expectations', 'known-deviations.json')
+    const tags = '@connection or @RFC0794'
+    const result = cli(
+      'run',
+      '--agents',
+      'reference,credo',
+      '--tags',
+      tags,
+      '--expectations',
+      expectations,
+      '--report-dir',
+      reportDir,
+    )
+    assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
+    const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
+    assert.equal(summary.agents.find((a) => a.name === 'credo')?.version, '0.5.19')
+    const connection = summary.scenarios.filter((s) => s.tags.includes('@connection'))
+    const pairs = new Set(connection.map((s) => `${s.roles.inviter}→${s.roles.invitee}`))
+    assert.deepEqual([...pairs].sort(), ['credo→credo', 'credo→reference', 'reference→credo', 'reference→reference'])
+    for (const statement of summary.statements) {
+      const verdict = statement.verdicts.find((v) => v.agent === 'credo')
+      assert.ok(verdict && verdict.status !== 'untested', `Credo has a verdict for ${statement.id}`)
+    }
+  })
+
   it('fails with exit code 2 and names an unknown tag or agent, starting nothing', () => {
     const tag = cli('run', '--tags', '@no-such-tag', '--report-dir', path.join(dir, 'bad-tag'))
     assert.equal(tag.status, 2)
