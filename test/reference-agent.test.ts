@@ -122,6 +122,33 @@ describe('reference agent', () => {
     assert.deepEqual(order, ['second', 'first'])
   })
 
+  it('applies named faults: send to a chosen key, to a chosen endpoint, set and corrupt a field', async () => {
+    const { inviterConn } = await connect()
+    const stranger = await inviter.agent.wallet.createKey()
+    inviter.agent.faults.arm({ name: 'send-to-key', verkey: stranger.verkey }, 'basicmessage/message')
+    const toKey = await inviter.agent.sendOnConnection(
+      inviter.agent.connections.require(inviterConn),
+      newMessage(MessageTypes.basicMessage, { content: 'to a stranger' }),
+    )
+    assert.deepEqual(toKey.envelope.recipientKeys, [stranger.verkey])
+    assert.equal(toKey.delivery, 'HTTP 400', 'the invitee owns no recipient key of that envelope')
+
+    inviter.agent.faults.arm({ name: 'send-to-endpoint', endpoint: inviter.agent.endpoint }, 'basicmessage/message')
+    inviter.agent.faults.arm({ name: 'set-field', path: 'content', value: 'changed' }, 'basicmessage/message')
+    inviter.agent.faults.arm({ name: 'corrupt-field', path: 'sent_time' }, 'basicmessage/message')
+    const entry = await inviter.agent.sendOnConnection(
+      inviter.agent.connections.require(inviterConn),
+      newMessage(MessageTypes.basicMessage, { content: 'original', sent_time: '2026-01-01T00:00:00Z' }),
+    )
+    assert.equal(entry.envelope.endpoint, inviter.agent.endpoint)
+    assert.equal(entry.message.content, 'changed')
+    const corrupted = String(entry.message.sent_time)
+    const original = '2026-01-01T00:00:00Z'
+    assert.equal(corrupted.length, original.length, 'corrupt-field keeps the length')
+    assert.equal([...corrupted].filter((c, i) => c !== original[i]).length, 1, 'and changes one character')
+    assert.match(entry.fault ?? '', /send-to-endpoint .* set-field content="changed", corrupt-field sent_time/)
+  })
+
   it('answers an unknown message type with a problem report threaded to it', async () => {
     const { inviterConn } = await connect()
     const probe = newMessage('https://didcomm.org/no-such-protocol/1.0/probe')
