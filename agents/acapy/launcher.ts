@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto'
 import { closeSync, mkdirSync, openSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import bs58 from 'bs58'
 import { manage, type ManagedProcess } from '../../common/processes.js'
 import { tailFile } from '../../common/tail.js'
+import { pollUntil, WaitTimeoutError } from '../../common/waitFor.js'
 import { ensureAcapyInstalled } from './install.js'
 
 export interface AcapyLaunchOptions {
@@ -47,10 +47,12 @@ export interface AcapyProcess {
 
 export class AcapyLaunchError extends Error {}
 
+/** Why a start failed before the ready timeout: the process exited, or could not bind its port. */
+class StartFailure extends Error {}
+
 const HOST = '127.0.0.1'
 const DEFAULT_READY_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 5_000
-const POLL_INTERVAL_MS = 150
 
 async function listen(port: number): Promise<net.Server> {
   const server = net.createServer()
@@ -185,16 +187,22 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   }
 
   const timeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (proc.exitInfo) return fail(`process exited (${proc.exitInfo}) before becoming ready`)
-    const ready = await isReady(adminUrl, inboundUrl)
-    // Read after the readiness check, so a bind failure logged just before readiness is not missed.
-    const bind = bindFailure(await tailFile(logFile, 400))
-    if (bind) return fail(`cannot listen on ${bind}`)
-    if (ready) break
-    if (Date.now() > deadline) return fail(`not ready within ${timeoutMs} ms`)
-    await Promise.race([proc.exited, sleep(POLL_INTERVAL_MS)])
+  try {
+    // ACA-Py announces nothing before it is ready, so readiness is polled (bounded).
+    await pollUntil({
+      timeoutMs,
+      awaited: `ACA-Py "${opts.label}" to be ready`,
+      probe: async () => {
+        if (proc.exitInfo) throw new StartFailure(`process exited (${proc.exitInfo}) before becoming ready`)
+        const ready = await isReady(adminUrl, inboundUrl)
+        // Read after the readiness check, so a bind failure logged just before readiness is not missed.
+        const bind = bindFailure(await tailFile(logFile, 400))
+        if (bind) throw new StartFailure(`cannot listen on ${bind}`)
+        return ready ? true : undefined
+      },
+    })
+  } catch (e) {
+    return fail(e instanceof WaitTimeoutError ? `not ready within ${timeoutMs} ms` : (e as Error).message)
   }
 
   let version: string
