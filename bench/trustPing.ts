@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { ReferenceBackchannel } from '../backchannels/reference.js'
+import { ReferenceHost } from '../backchannels/reference/host.js'
 
 const WARM_UP = 50
 
@@ -12,19 +12,19 @@ const WARM_UP = 50
  */
 export async function benchTrustPing(rounds = 500): Promise<{ p50Ms: number; p99Ms: number; rounds: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-ping-'))
-  const inviter = new ReferenceBackchannel('bench-inviter', dir)
-  const invitee = new ReferenceBackchannel('bench-invitee', dir)
+  const inviter = new ReferenceHost({ family: 'reference', version: 'bench' }, 'bench-inviter')
+  const invitee = new ReferenceHost({ family: 'reference', version: 'bench' }, 'bench-invitee')
   try {
-    await Promise.all([inviter.start(), invitee.start()])
-    const { invitation, invitationId } = await inviter.createInvitation()
-    const connectionId = await invitee.receiveInvitation(invitation)
-    await invitee.waitForConnectionState(connectionId, 'completed')
-    await inviter.waitForConnectionFromInvitation(invitationId)
+    await Promise.all([inviter.start({ runDir: dir }), invitee.start({ runDir: dir })])
+    const { invitation, invitationId } = await inviter.driver().get('connections').createInvitation()
+    const connectionId = await invitee.driver().get('connections').receiveInvitation(invitation)
+    await invitee.driver().get('connections').waitForConnectionState(connectionId, 'completed')
+    await inviter.driver().get('connections').waitForConnectionFromInvitation(invitationId)
     const samples: number[] = []
     for (let i = 0; i < WARM_UP + rounds; i++) {
       const start = performance.now()
-      const pingId = await invitee.sendTrustPing(connectionId)
-      await invitee.waitForTrustPingResponse(connectionId, pingId)
+      const pingId = await invitee.driver().get('messaging').sendTrustPing(connectionId)
+      await invitee.driver().get('messaging').waitForTrustPingResponse(connectionId, pingId)
       if (i >= WARM_UP) samples.push(performance.now() - start)
     }
     samples.sort((a, b) => a - b)

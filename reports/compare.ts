@@ -1,4 +1,4 @@
-import type { ScenarioResult, ScenarioStatus, Summary } from '../runner/summary.js'
+import type { ScenarioResult, ScenarioStatus, Summary } from '../contract/summary.js'
 import { errorMessage, rolesText } from './scenarios.js'
 
 export interface ScenarioChange {

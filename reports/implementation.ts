@@ -2,8 +2,9 @@ import { toHtml } from 'hast-util-to-html'
 import { h } from 'hastscript'
 import MarkdownIt from 'markdown-it'
 import { markdownTable } from 'markdown-table'
-import type { ScenarioResult } from '../runner/summary.js'
-import type { Evidence } from '../steps/support/evidence.js'
+import { isReference } from '../contract/agentId.js'
+import type { ScenarioResult } from '../contract/summary.js'
+import type { Evidence } from '../contract/evidence.js'
 import { evidenceOf, isUnreadable, type RunData } from './load.js'
 import { roleTotals } from './matrix.js'
 import { errorMessage, outcomeOf, rolesText, shortType, statementIds } from './scenarios.js'
@@ -14,8 +15,8 @@ import { messageFlow } from './sequence.js'
  * only counts as under test when it ran alone.
  */
 export function agentsUnderTest(run: RunData): string[] {
-  const names = run.summary.agents.map((a) => a.name)
-  const others = names.filter((n) => n !== 'reference')
+  const names = run.summary.agents.map((a) => a.id)
+  const others = names.filter((n) => !isReference(n))
   return others.length ? others : names
 }
 
@@ -25,10 +26,10 @@ export function agentsUnderTest(run: RunData): string[] {
  */
 export function implementationReport(run: RunData, agent: string): string {
   const { summary } = run
-  const version = summary.agents.find((a) => a.name === agent)?.version ?? 'unknown'
+  const version = summary.agents.find((a) => a.id === agent)?.version ?? 'unknown'
   const played = summary.scenarios.filter((s) => Object.values(s.roles).includes(agent))
   const deviations = played.filter((s) => s.status === 'failed')
-  const out: string[] = [`# Implementation report: ${agent} ${version}`, '']
+  const out: string[] = [`# Implementation report: ${agent}`, '']
   out.push(
     `- agent: ${agent}`,
     `- version: ${version}`,
@@ -45,8 +46,10 @@ export function implementationReport(run: RunData, agent: string): string {
   out.push(
     totals.length
       ? table(
-          ['role', 'passed', 'failed', 'of them expected', 'warnings', 'skipped'],
-          totals.map(({ role, counts: c }) => [role, c.passed, c.failed, c.expected, c.warning, c.skipped].map(String)),
+          ['role', 'passed', 'failed', 'of them expected', 'warnings', 'skipped', 'untested'],
+          totals.map(({ role, counts: c }) =>
+            [role, c.passed, c.failed, c.expected, c.warning, c.skipped, c.untested].map(String),
+          ),
         )
       : `${agent} took part in no scenario of this run.`,
     '',

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import type { Summary } from '../runner/summary.js'
-import type { Evidence } from '../steps/support/evidence.js'
+import type { Summary } from '../contract/summary.js'
+import type { Evidence } from '../contract/evidence.js'
 
 /** An evidence file that could not be read; the reports say so instead of failing. */
 export interface UnreadableEvidence {

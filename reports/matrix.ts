@@ -1,4 +1,5 @@
-import type { Summary } from '../runner/summary.js'
+import { isReference } from '../contract/agentId.js'
+import type { Summary } from '../contract/summary.js'
 import { OUTCOMES, outcomeOf, type Outcome } from './scenarios.js'
 
 export type Counts = Record<Outcome, number> & {
@@ -22,10 +23,8 @@ export interface InteropMatrix {
   cells: MatrixCell[]
 }
 
-const REFERENCE = 'reference'
-
 export function emptyCounts(): Counts {
-  return { passed: 0, failed: 0, warning: 0, skipped: 0, expected: 0 }
+  return { passed: 0, failed: 0, warning: 0, skipped: 0, untested: 0, expected: 0 }
 }
 
 /**
@@ -36,15 +35,15 @@ export function emptyCounts(): Counts {
  */
 export function interopMatrix(summary: Summary): InteropMatrix {
   const features = new Map<string, string[]>()
-  const agents = summary.agents.map((a) => a.name)
+  const agents = summary.agents.map((a) => a.id)
   const cells = new Map<string, MatrixCell>()
   summary.scenarios.forEach((s, index) => {
     const roles = features.get(s.feature) ?? []
     features.set(s.feature, roles)
-    const underTest = Object.values(s.roles).some((a) => a !== REFERENCE)
+    const underTest = Object.values(s.roles).some((a) => !isReference(a))
     for (const [role, agent] of Object.entries(s.roles)) {
       if (!roles.includes(role)) roles.push(role)
-      if (underTest && agent === REFERENCE) continue
+      if (underTest && isReference(agent)) continue
       if (!agents.includes(agent)) agents.push(agent)
       const key = cellKey(s.feature, agent, role)
       const cell = cells.get(key) ?? { feature: s.feature, agent, role, counts: emptyCounts(), scenarios: [] }

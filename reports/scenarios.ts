@@ -1,16 +1,15 @@
-import { isWarning } from '../runner/statements.js'
-import type { ScenarioResult } from '../runner/summary.js'
+import { isWarning, type ScenarioResult } from '../contract/summary.js'
 
 /** How a scenario counts in the reports: a failed SHOULD check is a warning, not a failure. */
-export type Outcome = 'passed' | 'failed' | 'warning' | 'skipped'
+export type Outcome = 'passed' | 'failed' | 'warning' | 'skipped' | 'untested'
 
-export const OUTCOMES: readonly Outcome[] = ['passed', 'failed', 'warning', 'skipped']
+export const OUTCOMES: readonly Outcome[] = ['passed', 'failed', 'warning', 'skipped', 'untested']
 
 export function outcomeOf(s: ScenarioResult): Outcome {
   return isWarning(s) ? 'warning' : s.status
 }
 
-/** `inviter=reference invitee=acapy`, in the order the feature declares its roles. */
+/** `inviter=reference@0.1.0 invitee=acapy@1.7.0`, in the order the feature declares its roles. */
 export function rolesText(roles: Record<string, string>): string {
   return Object.entries(roles)
     .map(([role, agent]) => `${role}=${agent}`)

@@ -1,5 +1,5 @@
-import type { TraceEntry } from '../agents/reference/didcomm/tap.js'
-import type { Evidence } from '../steps/support/evidence.js'
+import type { TraceEntry } from '../contract/trace.js'
+import type { Evidence } from '../contract/evidence.js'
 
 /** A lane of the sequence diagram: an agent instance and the roles it plays. */
 export interface Participant {

@@ -1,48 +1,107 @@
-import type { Backchannel } from '../backchannels/backchannel.js'
-import { AcapyBackchannel, type ExternalAcapy } from '../backchannels/acapy.js'
-import { CredoBackchannel } from '../backchannels/credo.js'
-import { ReferenceBackchannel } from '../backchannels/reference.js'
+import semver from 'semver'
+import { AcapyHost, type ExternalAcapy } from '../backchannels/acapy/host.js'
+import { CredoHost } from '../backchannels/credo/host.js'
+import type { AgentHost } from '../backchannels/host.js'
+import { ReferenceHost } from '../backchannels/reference/host.js'
+import { ACAPY_VERSIONS, type AcapyVersion } from '../agents/acapy/versions.js'
+import { CREDO_VERSION_SPECS, CREDO_VERSIONS } from '../agents/credo/versions.js'
+import { acapyInstallProblem } from '../agents/acapy/install.js'
+import { ensureAskarLibrary } from '../agents/reference/native/askarLibrary.js'
+import { agentId, parseAgentId, REFERENCE_FAMILY, type AgentRef } from '../contract/agentId.js'
+import packageJson from '../package.json' with { type: 'json' }
 
-/** Settings for agents that run elsewhere instead of being started by the harness. */
+/** Settings for agents that run elsewhere instead of being started by the harness, and the run's bounds. */
 export interface AgentSettings {
   acapy?: ExternalAcapy
+  /** The bound of each wait and each call to an agent. */
+  timeoutMs: number
 }
 
 interface AgentFamily {
-  create(instance: string, runDir: string, settings: AgentSettings): Backchannel
+  /** The versions the harness installs and runs, newest first. */
+  versions: readonly string[]
+  create(ref: AgentRef, instance: string, settings: AgentSettings): AgentHost
   /** How many instances can exist at once (an agent running elsewhere is one). */
   maxInstances(settings: AgentSettings): number
+  /** Why this version cannot run here (a missing native library, Python or install), in one line; checked before any agent starts. */
+  problem(ref: AgentRef, settings: AgentSettings): Promise<string | undefined>
+}
+
+/** The Askar native library the reference agent and Credo bind, in one line if it does not load. */
+async function askarProblem(): Promise<string | undefined> {
+  return ensureAskarLibrary().then(
+    () => undefined,
+    (e: unknown) => (e as Error).message,
+  )
 }
 
 const families: Record<string, AgentFamily> = {
-  reference: {
-    create: (instance, runDir) => new ReferenceBackchannel(instance, runDir),
+  [REFERENCE_FAMILY]: {
+    versions: [packageJson.version],
+    create: (ref, instance) => new ReferenceHost(ref, instance),
     maxInstances: () => Infinity,
+    problem: askarProblem,
   },
   acapy: {
-    create: (instance, runDir, settings) => new AcapyBackchannel(instance, runDir, settings.acapy),
+    versions: [...ACAPY_VERSIONS].sort(semver.rcompare),
+    create: (ref, instance, settings) =>
+      new AcapyHost(ref, instance, {
+        timeoutMs: settings.timeoutMs,
+        ...(settings.acapy ? { external: settings.acapy } : {}),
+      }),
     maxInstances: (settings) => (settings.acapy ? 1 : Infinity),
+    problem: async (ref, settings) => (settings.acapy ? undefined : acapyInstallProblem(ref.version as AcapyVersion)),
   },
   credo: {
-    create: (instance, runDir) => new CredoBackchannel(instance, runDir),
+    versions: [...CREDO_VERSIONS].sort(semver.rcompare),
+    create: (ref, instance, settings) => new CredoHost(ref, instance, settings.timeoutMs),
     maxInstances: () => Infinity,
+    problem: async (ref) => (await askarProblem()) ?? CREDO_VERSION_SPECS[ref.version]?.installProblem(),
   },
 }
 
-export function knownAgents(): string[] {
-  return Object.keys(families)
+/** Every agent id the harness can run, newest version of each family first. */
+export function knownAgentIds(): string[] {
+  return Object.entries(families).flatMap(([family, f]) => f.versions.map((version) => agentId({ family, version })))
 }
 
-function family(name: string): AgentFamily {
-  const f = families[name]
-  if (!f) throw new Error(`unknown agent "${name}" (known: ${knownAgents().join(', ')})`)
-  return f
+/** Reads an agent id from the command line; a bare family means its newest version. Throws on an unknown one. */
+export function resolveAgent(text: string): AgentRef {
+  const parsed = parseAgentId(text)
+  const family = families[parsed.family]
+  if (!family) throw new Error(`unknown agent "${text}" (known: ${knownAgentIds().join(', ')})`)
+  const version = parsed.version ?? (family.versions[0] as string)
+  if (!family.versions.includes(version)) {
+    throw new Error(
+      `unknown version "${text}" (known: ${family.versions.map((v) => `${parsed.family}@${v}`).join(', ')})`,
+    )
+  }
+  return { family: parsed.family, version, ...(parsed.variant ? { variant: parsed.variant } : {}) }
 }
 
-export function createAgent(name: string, instance: string, runDir: string, settings: AgentSettings): Backchannel {
-  return family(name).create(instance, runDir, settings)
+/** Whether `id` is the newest version of its family among `ids`. */
+export function isNewestOfFamily(id: string, ids: string[]): boolean {
+  const { family } = parseAgentId(id)
+  const order = families[family]?.versions ?? []
+  const rank = (x: string) => order.indexOf(parseAgentId(x).version ?? '')
+  return ids.filter((x) => parseAgentId(x).family === family).every((x) => rank(id) <= rank(x))
 }
 
-export function maxInstances(name: string, settings: AgentSettings): number {
-  return family(name).maxInstances(settings)
+export function createHost(ref: AgentRef, instance: string, settings: AgentSettings): AgentHost {
+  return (families[ref.family] as AgentFamily).create(ref, instance, settings)
+}
+
+export function maxInstances(ref: AgentRef, settings: AgentSettings): number {
+  return (families[ref.family] as AgentFamily).maxInstances(settings)
+}
+
+/** One line per agent that cannot run here, before any is started: the run stops with all of them at once. */
+export async function preflight(refs: AgentRef[], settings: AgentSettings): Promise<string[]> {
+  const problems = await Promise.all(
+    refs.map(async (ref) => {
+      const problem = await (families[ref.family] as AgentFamily).problem(ref, settings)
+      return problem ? `${agentId(ref)}: ${problem}` : undefined
+    }),
+  )
+  return [...new Set(problems.filter((p): p is string => p !== undefined))]
 }

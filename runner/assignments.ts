@@ -1,22 +1,38 @@
+import { instanceName, isReference } from '../contract/agentId.js'
+
 /** Which agent instance plays which role, for one pass over the scenarios of a role set. */
 export interface Assignment {
   /** Role names in the order the feature declares them (`@roles:inviter,invitee`). */
   roleSet: string[]
-  /** Role → agent family. */
+  /** Role → agent id (`acapy@1.7.0`). */
   agents: Record<string, string>
-  /** Role → agent instance (`reference-1`, `reference-2`, …). */
+  /** Role → agent instance (`acapy-1.7.0-1`, `acapy-1.7.0-2`, …). */
   instances: Record<string, string>
 }
 
 /**
- * Every assignment of the chosen agents to the roles, with repetition: with `reference,acapy` and
- * two roles that is four, ACA-Py↔ACA-Py included. An agent that plays two roles at once runs as two
- * instances, so each role has an agent of its own.
+ * `all`: every assignment of the agents to the roles. `default`: each agent under test against the
+ * reference agent in every role and with itself, plus the pairs of real agents across families at
+ * their newest versions — enough for a meaningful matrix without every n-tuple.
  */
-export function assignmentsFor(roleSets: string[][], agents: string[]): Assignment[] {
+export type Pairing = 'default' | 'all'
+
+/**
+ * The assignments of the chosen agents to the roles, with repetition: with `reference,acapy@1.7.0`
+ * and two roles that is four, ACA-Py↔ACA-Py included. An agent that plays two roles at once runs as
+ * two instances, so each role has an agent of its own. `isNewest` says whether an agent id is the
+ * newest version of its family in the run.
+ */
+export function assignmentsFor(
+  roleSets: string[][],
+  agents: string[],
+  pairing: Pairing = 'all',
+  isNewest: (id: string) => boolean = () => true,
+): Assignment[] {
   const result: Assignment[] = []
   for (const roleSet of roleSets) {
     for (const combo of tuples(agents, roleSet.length)) {
+      if (pairing === 'default' && !meaningful(combo, isNewest)) continue
       const seen = new Map<string, number>()
       const assignment: Assignment = { roleSet, agents: {}, instances: {} }
       roleSet.forEach((role, i) => {
@@ -24,12 +40,18 @@ export function assignmentsFor(roleSets: string[][], agents: string[]): Assignme
         const n = (seen.get(agent) ?? 0) + 1
         seen.set(agent, n)
         assignment.agents[role] = agent
-        assignment.instances[role] = `${agent}-${n}`
+        assignment.instances[role] = instanceName(agent, n)
       })
       result.push(assignment)
     }
   }
   return result
+}
+
+/** One agent under test beside the reference agent (or itself), or only newest versions together. */
+function meaningful(combo: string[], isNewest: (id: string) => boolean): boolean {
+  const underTest = [...new Set(combo.filter((id) => !isReference(id)))]
+  return underTest.length <= 1 || underTest.every(isNewest)
 }
 
 /** How many instances of each agent the assignments need at once. */
@@ -48,7 +70,7 @@ export function assignmentTagExpression(assignment: Assignment, userTags: string
   const parts = [`@roles:${assignment.roleSet.join(',')}`]
   if (userTags?.trim()) parts.unshift(`(${userTags})`)
   for (const role of assignment.roleSet) {
-    if (assignment.agents[role] !== 'reference') parts.push(`not @reference:${role}`)
+    if (!isReference(assignment.agents[role] as string)) parts.push(`not @reference:${role}`)
   }
   return parts.join(' and ')
 }

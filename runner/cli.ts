@@ -5,7 +5,8 @@ import { registerCompareCommand } from './commands/compare.js'
 import { registerLedgerCommand } from './commands/ledger.js'
 import { registerReportCommand } from './commands/report.js'
 import { consoleOutput, formatTotals } from './progress.js'
-import { isWarning } from './statements.js'
+import { isWarning } from '../contract/summary.js'
+import { knownAgentIds } from './agents.js'
 import { AgentStartError, run, UsageError } from './run.js'
 
 /** Exit codes (documented in the README): 0 all passed, 1 a scenario failed, 2 bad input, 3 an agent could not start. */
@@ -19,7 +20,19 @@ const program = new Command()
 program
   .command('run')
   .description('run the conformance features against the chosen agents in every role assignment')
-  .option('--agents <list>', 'comma-separated agents under test', 'reference')
+  .option(
+    '--agents <list>',
+    `comma-separated agent ids (family[@version]; a bare family is its newest version); known: ${knownAgentIds().join(', ')}`,
+    'reference',
+  )
+  .addOption(
+    new Option(
+      '--pairing <mode>',
+      'default: each agent with the reference agent in every role and with itself, plus real agents of different families at their newest versions; all: every assignment',
+    )
+      .choices(['default', 'all'])
+      .default('default'),
+  )
   .option('--tags <expression>', 'cucumber tag expression selecting scenarios')
   .option('--report-dir <dir>', 'where reports go (default reports/runs/<timestamp>)')
   .option(
@@ -42,6 +55,7 @@ program
   .action(
     async (opts: {
       agents: string
+      pairing: 'default' | 'all'
       tags?: string
       reportDir?: string
       expectations?: string
@@ -59,6 +73,7 @@ program
       try {
         const summary = await run({
           agents,
+          pairing: opts.pairing,
           tags: opts.tags,
           reportDir: opts.reportDir,
           expectations: opts.expectations,

@@ -1,6 +1,6 @@
 import type { Envelope, Timestamp } from '@cucumber/messages'
-import { EVIDENCE_MEDIA_TYPE } from '../steps/support/evidence.js'
-import type { ScenarioResult, ScenarioStatus } from './summary.js'
+import { EVIDENCE_MEDIA_TYPE, UNTESTED_MEDIA_TYPE } from '../contract/evidence.js'
+import type { ScenarioResult, ScenarioStatus } from '../contract/summary.js'
 
 interface Started {
   pickleId: string
@@ -8,6 +8,8 @@ interface Started {
   statuses: string[]
   errors: string[]
   evidence?: string
+  /** Why the scenario could not run with the agents assigned. */
+  untested?: string
 }
 
 /**
@@ -48,11 +50,14 @@ export class ResultCollector {
     } else if (m.attachment?.testCaseStartedId && m.attachment.mediaType === EVIDENCE_MEDIA_TYPE) {
       const s = this.started.get(m.attachment.testCaseStartedId)
       if (s) s.evidence = m.attachment.body
+    } else if (m.attachment?.testCaseStartedId && m.attachment.mediaType === UNTESTED_MEDIA_TYPE) {
+      const s = this.started.get(m.attachment.testCaseStartedId)
+      if (s) s.untested = m.attachment.body
     } else if (m.testCaseFinished && !m.testCaseFinished.willBeRetried) {
       const s = this.started.get(m.testCaseFinished.testCaseStartedId)
       const pickle = s ? this.pickles.get(s.pickleId) : undefined
       if (!s || !pickle) return
-      const status = statusOf(s.statuses)
+      const status = s.untested ? 'untested' : statusOf(s.statuses)
       const error = s.errors[0] ?? (status === 'failed' ? `step ${s.statuses.find((x) => x !== 'PASSED')}` : undefined)
       this.onScenario(
         {
@@ -63,6 +68,7 @@ export class ResultCollector {
           status,
           durationMs: Math.round(ms(m.testCaseFinished.timestamp) - s.startedMs),
           ...(error ? { error } : {}),
+          ...(s.untested ? { reason: s.untested } : {}),
         },
         s.evidence,
       )

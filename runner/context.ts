@@ -1,21 +1,21 @@
-import type { Backchannel } from '../backchannels/backchannel.js'
+import type { Driver } from '../backchannels/capabilities.js'
 
 /**
- * The agents of the current run, shared between the runner (which starts them) and the step
- * definitions (which cucumber loads in the same process).
+ * The drivers of the current run by instance, shared between the runner (which starts the hosts)
+ * and the step definitions (which cucumber loads in the same process).
  */
-const agents = new Map<string, Backchannel>()
+const drivers = new Map<string, Driver>()
 
-export function registerAgentInstance(backchannel: Backchannel): void {
-  agents.set(backchannel.instance, backchannel)
+export function registerDriver(driver: Driver): void {
+  drivers.set(driver.instance, driver)
 }
 
-export function agentInstance(instance: string): Backchannel {
-  const agent = agents.get(instance)
-  if (!agent) throw new Error(`no agent instance ${instance} in this run (have: ${[...agents.keys()].join(', ')})`)
-  return agent
+export function driverOf(instance: string): Driver {
+  const driver = drivers.get(instance)
+  if (!driver) throw new Error(`no agent instance ${instance} in this run (have: ${[...drivers.keys()].join(', ')})`)
+  return driver
 }
 
-export function clearAgentInstances(): void {
-  agents.clear()
+export function clearDrivers(): void {
+  drivers.clear()
 }

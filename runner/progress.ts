@@ -1,7 +1,6 @@
 import Table from 'cli-table3'
 import { roleTotals } from '../reports/matrix.js'
-import { isWarning } from './statements.js'
-import type { ScenarioResult, Summary } from './summary.js'
+import { isWarning, type ScenarioResult, type Summary } from '../contract/summary.js'
 
 /**
  * Where the run reports as it goes: live lines for people, nothing extra with --quiet or --json.
@@ -19,7 +18,7 @@ export function consoleOutput(mode: { quiet: boolean; json: boolean }): Output {
   return { info: print, scenario: print, table: (text) => (mode.quiet ? undefined : console.error(text)) }
 }
 
-const MARK = { passed: '✔', failed: '✘', skipped: '-' } as const
+const MARK = { passed: '✔', failed: '✘', skipped: '-', untested: '○' } as const
 
 export function formatScenarioLine(r: ScenarioResult): string {
   if (isWarning(r)) return formatLine({ ...r }, '⚠', 'warning')
@@ -33,14 +32,16 @@ function formatLine(r: ScenarioResult, mark: string, status: string): string {
   const time = `${(r.durationMs / 1000).toFixed(2)}s`.padStart(7)
   const expected = r.expected ? ` (expected: ${r.expected.reference})` : ''
   const line = `${mark} ${status.padEnd(7)} ${time}  ${r.feature} › ${r.name}  [${roles}]${expected}`
+  if (r.status === 'untested' && r.reason) return `${line}\n    ${r.reason}`
   return r.status === 'failed' && r.error ? `${line}\n    ${r.error.split('\n').slice(0, 3).join('\n    ')}` : line
 }
 
 export function formatTotals(s: Summary): string {
-  const { passed, failed, skipped, warnings } = s.totals
+  const { passed, failed, skipped, untested, warnings } = s.totals
   const expected = s.expectations ? ` (${s.expectations.expectedFailures} of them expected)` : ''
   const time = `${(s.durationMs / 1000).toFixed(1)} s`
-  const lines = [`${passed} passed, ${failed} failed${expected}, ${warnings} warnings, ${skipped} skipped in ${time}`]
+  const notRun = `${skipped} skipped${untested ? `, ${untested} untested` : ''}`
+  const lines = [`${passed} passed, ${failed} failed${expected}, ${warnings} warnings, ${notRun} in ${time}`]
   for (const u of s.expectations?.unexpectedPasses ?? []) {
     lines.push(`unexpected pass: ${u.agent} was expected to fail ${u.expectation} but "${u.scenario}" passed`)
   }
@@ -50,15 +51,15 @@ export function formatTotals(s: Summary): string {
 /** Passed, failed and warnings per agent and role, across the features of the run. */
 export function formatRoleTable(s: Summary): string {
   const table = new Table({
-    head: ['agent', 'role', 'passed', 'failed', 'warnings', 'skipped'],
-    colAligns: ['left', 'left', 'right', 'right', 'right', 'right'],
+    head: ['agent', 'role', 'passed', 'failed', 'warnings', 'skipped', 'untested'],
+    colAligns: ['left', 'left', 'right', 'right', 'right', 'right', 'right'],
     style: { head: [], border: [] },
     // No rule between the rows: the table stays as short as the list of roles.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
   })
   for (const { agent, role, counts: c } of roleTotals(s)) {
     const failed = c.expected ? `${c.failed} (${c.expected} expected)` : String(c.failed)
-    table.push([agent, role, String(c.passed), failed, String(c.warning), String(c.skipped)])
+    table.push([agent, role, String(c.passed), failed, String(c.warning), String(c.skipped), String(c.untested)])
   }
   return table.toString()
 }

@@ -2,26 +2,36 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api'
-import type { AgentDescription, Backchannel } from '../backchannels/backchannel.js'
+import type { AgentHost } from '../backchannels/host.js'
+import { agentId, instanceName, type AgentRef } from '../contract/agentId.js'
+import { totalsOf, warningsOf, type AgentDescription, type ScenarioResult, type Summary } from '../contract/summary.js'
 import packageJson from '../package.json' with { type: 'json' }
 import { writeReports } from '../reports/index.js'
-import { createAgent, knownAgents, maxInstances, type AgentSettings } from './agents.js'
-import { assignmentsFor, assignmentTagExpression, describeAssignment, instancesNeeded } from './assignments.js'
-import { clearAgentInstances, registerAgentInstance } from './context.js'
+import { createHost, isNewestOfFamily, maxInstances, preflight, resolveAgent, type AgentSettings } from './agents.js'
+import {
+  assignmentsFor,
+  assignmentTagExpression,
+  describeAssignment,
+  instancesNeeded,
+  type Pairing,
+} from './assignments.js'
+import { clearDrivers, registerDriver } from './context.js'
 import { ResultCollector } from './collector.js'
 import { FEATURES_DIR, indexFeatures, unknownTags } from './features.js'
 import { formatRoleTable, formatScenarioLine, formatTotals, type Output } from './progress.js'
 import { applyExpectations, loadExpectations, type ExpectationsFile } from './expectations.js'
 import { loadStatements, statementTable, statementVerdicts } from './statements.js'
-import { totalsOf, warningsOf, type ScenarioResult, type Summary } from './summary.js'
 
 export interface RunOptions {
+  /** Agent ids or families as given on the command line (`reference`, `acapy@0.12.8`, `credo`). */
   agents: string[]
+  /** Which role assignments run (default: `default`). */
+  pairing?: Pairing
   tags?: string
   reportDir?: string
   /** JSON file of known deviations per agent (see runner/expectations.ts). */
   expectations?: string
-  agentSettings?: AgentSettings
+  agentSettings?: Omit<AgentSettings, 'timeoutMs'>
   /** Bound for each wait inside a step. */
   timeoutMs?: number
   output: Output
@@ -41,8 +51,14 @@ export function defaultReportDir(now = new Date()): string {
 export async function run(options: RunOptions): Promise<Summary> {
   const started = Date.now()
   const out = options.output
-  const unknownAgent = options.agents.find((a) => !knownAgents().includes(a))
-  if (unknownAgent) throw new UsageError(`unknown agent "${unknownAgent}" (known: ${knownAgents().join(', ')})`)
+  let refs: AgentRef[]
+  try {
+    refs = options.agents.map(resolveAgent)
+  } catch (e) {
+    throw new UsageError((e as Error).message)
+  }
+  const ids = [...new Set(refs.map(agentId))]
+  const refOf = new Map(refs.map((r) => [agentId(r), r]))
   const index = indexFeatures()
   const badTags = unknownTags(options.tags, index)
   if (badTags.length) {
@@ -62,15 +78,17 @@ export async function run(options: RunOptions): Promise<Summary> {
   mkdirSync(path.join(reportDir, 'cucumber'), { recursive: true })
   out.info(`report directory ${reportDir}`)
 
-  const settings = options.agentSettings ?? {}
-  const assignments = assignmentsFor(index.roleSets, options.agents).filter((a) => {
-    const fits = [...instancesNeeded([a])].every(([name, n]) => n <= maxInstances(name, settings))
+  const timeoutMs = options.timeoutMs ?? 10_000
+  const settings: AgentSettings = { ...options.agentSettings, timeoutMs }
+  const pairing = options.pairing ?? 'default'
+  const assignments = assignmentsFor(index.roleSets, ids, pairing, (id) => isNewestOfFamily(id, ids)).filter((a) => {
+    const fits = [...instancesNeeded([a])].every(([id, n]) => n <= maxInstances(refOf.get(id) as AgentRef, settings))
     if (!fits) out.info(`left out: roles ${describeAssignment(a)} need more instances than run elsewhere`)
     return fits
   })
-  const agents = await startAgents(instancesNeeded(assignments), reportDir, settings, out)
+  const hosts: AgentHost[] = []
   const scenarios: ScenarioResult[] = []
-  const stopAll = () => Promise.allSettled(agents.map((a) => a.stop()))
+  const stopAll = () => Promise.allSettled(hosts.map((h) => h.stop()))
   // On Ctrl-C the finished scenarios stay in summary.json; whatever the stopping agents make fail
   // afterwards is not a result and is not recorded.
   let interrupted = false
@@ -83,7 +101,12 @@ export async function run(options: RunOptions): Promise<Summary> {
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
 
-  let descriptions: AgentDescription[] = []
+  // Until the agents say what they are, they are what the command line named.
+  let descriptions: AgentDescription[] = [...refOf.values()].map((r) => ({
+    id: agentId(r),
+    family: r.family,
+    version: r.version,
+  }))
   const summary = (): Summary => ({
     harness: { name: packageJson.name, version: packageJson.version },
     startedAt: new Date(started).toISOString(),
@@ -92,7 +115,7 @@ export async function run(options: RunOptions): Promise<Summary> {
     ...(interrupted ? { interrupted: true } : {}),
     totals: totalsOf(scenarios),
     warnings: warningsOf(scenarios),
-    statements: statementVerdicts(statements, scenarios, [...new Set(options.agents)]),
+    statements: statementVerdicts(statements, scenarios, ids),
     ...(expectations && options.expectations
       ? { expectations: { file: options.expectations, ...applyExpectations(scenarios, expectations) } }
       : {}),
@@ -103,13 +126,14 @@ export async function run(options: RunOptions): Promise<Summary> {
   const writeSummary = () => {
     const current = summary()
     writeFileSync(path.join(reportDir, 'summary.json'), JSON.stringify(current, null, 2))
-    writeFileSync(
-      path.join(reportDir, 'statements.md'),
-      statementTable(current.statements, [...new Set(options.agents)]),
-    )
+    writeFileSync(path.join(reportDir, 'statements.md'), statementTable(current.statements, ids))
   }
   try {
-    descriptions = await Promise.all(uniqueFamilies(agents).map((a) => a.describe()))
+    const problems = await preflight([...refOf.values()], settings)
+    if (problems.length) throw new AgentStartError(problems.join('\n'))
+    await startHosts(instancesNeeded(assignments), refOf, { runDir: reportDir, settings, out, hosts })
+    if (interrupted) return summary()
+    descriptions = [...new Map(hosts.map((h) => [agentId(h.ref), h.describe()])).values()]
     const { runConfiguration } = await loadConfiguration({
       file: false,
       provided: {
@@ -136,7 +160,7 @@ export async function run(options: RunOptions): Promise<Summary> {
           support,
           runtime: {
             ...runConfiguration.runtime,
-            worldParameters: { roles: assignment.instances, timeoutMs: options.timeoutMs ?? 10_000 },
+            worldParameters: { roles: assignment.instances, timeoutMs },
           },
           formats: {
             ...runConfiguration.formats,
@@ -147,7 +171,7 @@ export async function run(options: RunOptions): Promise<Summary> {
               resultsDir: path.join(reportDir, 'allure-results'),
               environmentInfo: Object.fromEntries([
                 ['harness', `${packageJson.name} ${packageJson.version}`],
-                ...descriptions.map((d) => [d.name, d.version]),
+                ...descriptions.map((d) => [d.id, d.version]),
               ]),
             },
             files: {
@@ -165,7 +189,7 @@ export async function run(options: RunOptions): Promise<Summary> {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     await stopAll()
-    clearAgentInstances()
+    clearDrivers()
   }
   writeSummary()
   const result = summary()
@@ -175,32 +199,29 @@ export async function run(options: RunOptions): Promise<Summary> {
   return result
 }
 
-async function startAgents(
+/** Starts a host per instance, all at once; `into` holds each as it is made, for Ctrl-C to stop. */
+async function startHosts(
   needed: Map<string, number>,
-  reportDir: string,
-  settings: AgentSettings,
-  out: Output,
-): Promise<Backchannel[]> {
-  const agents: Backchannel[] = []
-  for (const [name, count] of needed) {
-    for (let i = 1; i <= count; i++) agents.push(createAgent(name, `${name}-${i}`, reportDir, settings))
+  refs: Map<string, AgentRef>,
+  run: { runDir: string; settings: AgentSettings; out: Output; hosts: AgentHost[] },
+): Promise<void> {
+  const made: AgentHost[] = []
+  for (const [id, count] of needed) {
+    for (let i = 1; i <= count; i++) made.push(createHost(refs.get(id) as AgentRef, instanceName(id, i), run.settings))
   }
+  run.hosts.push(...made)
   const results = await Promise.allSettled(
-    agents.map(async (a) => {
+    made.map(async (h) => {
       const t = Date.now()
-      await a.start()
-      out.info(`started ${a.instance} in ${Date.now() - t} ms`)
+      await h.start({ runDir: run.runDir })
+      run.out.info(`started ${h.instance} in ${Date.now() - t} ms`)
     }),
   )
   const failed = results.flatMap((r, i) =>
-    r.status === 'rejected' ? [`${agents[i]?.instance}: ${r.reason.message}`] : [],
+    r.status === 'rejected' ? [`${made[i]?.instance}: ${r.reason.message}`] : [],
   )
-  if (failed.length) {
-    await Promise.allSettled(agents.map((a) => a.stop()))
-    throw new AgentStartError(`could not start ${failed.join('; ')}`)
-  }
-  agents.forEach(registerAgentInstance)
-  return agents
+  if (failed.length) throw new AgentStartError(`could not start ${failed.join('; ')}`)
+  for (const h of made) registerDriver(h.driver())
 }
 
 function fileEvidence(reportDir: string, n: number, result: ScenarioResult, evidence: string): string {
@@ -212,8 +233,4 @@ function fileEvidence(reportDir: string, n: number, result: ScenarioResult, evid
   mkdirSync(path.join(reportDir, 'evidence'), { recursive: true })
   writeFileSync(path.join(reportDir, file), evidence)
   return file
-}
-
-function uniqueFamilies(agents: Backchannel[]): Backchannel[] {
-  return [...new Map(agents.map((a) => [a.name, a])).values()]
 }

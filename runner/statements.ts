@@ -1,38 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { FEATURES_DIR } from './features.js'
-import type { ScenarioResult } from './summary.js'
-
-/** One normative statement of an RFC, as catalogued in features/statements/*.json. */
-export interface Statement {
-  id: string
-  level: 'MUST' | 'SHOULD'
-  /** The role the agent under test plays for this statement. */
-  role: string
-  section: string
-  text: string
-  check: string
-}
-
-export type VerdictStatus = 'passed' | 'failed' | 'warning' | 'untested'
-
-export interface StatementVerdicts {
-  id: string
-  level: Statement['level']
-  role: string
-  check: string
-  verdicts: Array<{ agent: string; role: string; status: VerdictStatus; scenarios: string[]; expected?: boolean }>
-}
+import type { ScenarioResult, Statement, StatementVerdicts, VerdictStatus } from '../contract/summary.js'
 
 export function loadStatements(dir = path.join(FEATURES_DIR, 'statements')): Statement[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .flatMap((f) => (JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as { statements: Statement[] }).statements)
-}
-
-/** Scenarios tagged @should check a SHOULD statement: failing one is a warning, not a failure. */
-export function isWarning(s: ScenarioResult): boolean {
-  return s.status === 'failed' && s.tags.includes('@should')
 }
 
 /**
@@ -53,7 +27,7 @@ export function statementVerdicts(
       const ran = scenarios.filter((s) => s.tags.includes(`@${st.id}`) && s.roles[st.role] === agent)
       const failed = ran.filter((s) => s.status === 'failed')
       const status: VerdictStatus =
-        ran.length === 0 || ran.every((s) => s.status === 'skipped')
+        ran.length === 0 || ran.every((s) => s.status === 'skipped' || s.status === 'untested')
           ? 'untested'
           : failed.length === 0
             ? 'passed'

@@ -133,3 +133,15 @@ export function validateMessage(message: unknown): SchemaVerdict {
   const schema = schemaForType(type)
   return schema ? validateWith(schema, message) : { ...run('message', generic, message), schema: undefined }
 }
+
+let summaryValidator: ValidateFunction | undefined
+
+/** A run's summary.json against schemas/run/summary.schema.json, the run contract. */
+export function validateSummary(summary: unknown): SchemaVerdict {
+  if (!summaryValidator) {
+    const ajv = new Ajv2020({ strict: true, allErrors: true })
+    addFormatsModule.default(ajv)
+    summaryValidator = ajv.compile(loadJson('run/summary.schema.json'))
+  }
+  return run('summary', summaryValidator, summary)
+}

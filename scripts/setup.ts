@@ -4,14 +4,11 @@
  *  2. puts the Askar native library of exactly the version the wrapper binds into the wrapper's
  *     `native/` directory, taken from the PyPI wheel `aries-askar` (identical to the GitHub release
  *     build) and cached per user so later installs need no download;
- *  3. installs ACA-Py, an agent under test, into a project-local virtualenv;
- *  4. puts the indy-vdr native library the ledger client binds into its wrapper, the same way as Askar's.
+ *  3. installs every supported ACA-Py release, an agent under test, each into its own project-local virtualenv;
+ *  4. puts the indy-vdr native library the ledger client binds into its wrapper, the same way as Askar's;
+ *  5. installs Credo-ts 0.6 into agents/credo-0.6, apart from the root's Credo 0.5.19.
  * Idempotent: every step checks first and says what it skipped.
  */
-import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import os from 'node:os'
 import path from 'node:path'
 import {
   ASKAR_LIBRARY_FILE,
@@ -19,10 +16,13 @@ import {
   askarNativeDir,
   ensureAskarLibrary,
 } from '../agents/reference/native/askarLibrary.js'
-import { ensureAcapyInstalled } from '../agents/acapy/install.js'
+import { AcapyPythonMissingError, ensureAcapyInstalled } from '../agents/acapy/install.js'
+import { ACAPY_VERSIONS } from '../agents/acapy/versions.js'
 import { ensureIndyVdrLibrary, provisionIndyVdrLibrary } from '../agents/indy-pool/vdrLibrary.js'
+import { ensureCredo06Installed } from '../agents/credo-0.6/install.js'
+import { buildFfiAddons, provisionWheelLibrary } from '../common/nativeLibraries.js'
 
-const require = createRequire(import.meta.url)
+const ROOT = path.resolve(import.meta.dirname, '..')
 const step = (msg: string) => console.log(`[setup] ${msg}`)
 
 function fail(what: string, err: unknown): never {
@@ -30,55 +30,22 @@ function fail(what: string, err: unknown): never {
   process.exit(1)
 }
 
-export function cacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache')
-  return path.join(base, 'didcomm-conformance')
-}
-
-function buildFfiAddons(): void {
-  const addons = ['@2060.io/ffi-napi', '@2060.io/ref-napi']
-  const missing = addons.filter((name) => {
-    const dir = path.dirname(require.resolve(`${name}/package.json`))
-    return !existsSync(path.join(dir, 'build', 'Release'))
-  })
-  if (missing.length === 0) return step('ffi addons already built')
-  step(`building ${missing.join(', ')} (node-gyp, about 10 s)`)
-  try {
-    execFileSync('npm', ['rebuild', '--ignore-scripts=false', '--foreground-scripts', ...missing], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    })
-  } catch (e) {
-    fail('building the ffi addons (needs python3, make and g++)', e)
-  }
-}
-
-function provisionAskar(): void {
+async function provisionAskar(): Promise<void> {
+  const member = `aries_askar/${ASKAR_LIBRARY_FILE}`
   const target = path.join(askarNativeDir(), ASKAR_LIBRARY_FILE)
-  const cached = path.join(cacheDir(), 'askar', ASKAR_LIBRARY_VERSION, ASKAR_LIBRARY_FILE)
-  if (!existsSync(cached)) {
-    step(`downloading the aries-askar ${ASKAR_LIBRARY_VERSION} wheel from PyPI`)
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'askar-wheel-'))
-    try {
-      const pip = ['-m', 'pip', 'download', `aries-askar==${ASKAR_LIBRARY_VERSION}`, '--no-deps']
-      pip.push('--only-binary=:all:', '--platform', 'manylinux2014_x86_64', '-d', tmp, '-q')
-      execFileSync('python3', pip, { stdio: ['ignore', 'inherit', 'inherit'] })
-      const wheel = readdirSync(tmp).find((f) => f.endsWith('.whl'))
-      if (!wheel) throw new Error('pip downloaded no wheel')
-      execFileSync('python3', ['-m', 'zipfile', '-e', path.join(tmp, wheel), path.join(tmp, 'x')])
-      mkdirSync(path.dirname(cached), { recursive: true })
-      copyFileSync(path.join(tmp, 'x', 'aries_askar', ASKAR_LIBRARY_FILE), cached)
-    } catch (e) {
-      fail('provisioning the Askar native library', e)
-    } finally {
-      rmSync(tmp, { recursive: true, force: true })
-    }
-  } else {
-    step(`Askar ${ASKAR_LIBRARY_VERSION} found in cache ${path.dirname(cached)}`)
-  }
-  if (!existsSync(target)) {
-    mkdirSync(path.dirname(target), { recursive: true })
-    copyFileSync(cached, target)
-    step(`installed ${ASKAR_LIBRARY_FILE} into ${path.dirname(target)}`)
+  await provisionWheelLibrary({ wheel: 'aries-askar', version: ASKAR_LIBRARY_VERSION, member, target }, step)
+}
+
+/**
+ * The releases install concurrently (each pip run mostly waits on downloads). A release whose Python is
+ * missing is a warning, not a failure: only runs that ask for it need it, and they fail at start.
+ */
+async function installAcapy(): Promise<void> {
+  const results = await Promise.allSettled(ACAPY_VERSIONS.map((version) => ensureAcapyInstalled({ version })))
+  for (const [i, result] of results.entries()) {
+    if (result.status === 'fulfilled') step(`ACA-Py ${result.value.version} ready in ${result.value.venv}`)
+    else if (result.reason instanceof AcapyPythonMissingError) step(`warning: ${result.reason.message}`)
+    else fail(`installing ACA-Py ${ACAPY_VERSIONS[i]}`, result.reason)
   }
 }
 
@@ -93,21 +60,29 @@ async function provisionIndyVdr(): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now()
-  buildFfiAddons()
-  provisionAskar()
+  try {
+    await buildFfiAddons(ROOT, step)
+  } catch (e) {
+    fail('building the ffi addons', e)
+  }
+  try {
+    await provisionAskar()
+  } catch (e) {
+    fail('provisioning the Askar native library', e)
+  }
   try {
     const version = await ensureAskarLibrary()
     step(`Askar native library ${version} loads`)
   } catch (e) {
     fail('checking the Askar native library', e)
   }
-  try {
-    const { version } = await ensureAcapyInstalled()
-    step(`ACA-Py ${version} ready in .cache/acapy-venv`)
-  } catch (e) {
-    fail('installing ACA-Py', e)
-  }
+  await installAcapy()
   await provisionIndyVdr()
+  try {
+    await ensureCredo06Installed()
+  } catch (e) {
+    fail('installing Credo 0.6', e)
+  }
   step(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 }
 

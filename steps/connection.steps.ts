@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
 import { Given, Then, When } from '@cucumber/cucumber'
-import { newMessage } from '../agents/reference/didcomm/message.js'
-import { postEnvelope } from '../agents/reference/didcomm/transport.js'
-import { verifyAttachment } from '../agents/reference/protocols/signedAttachment.js'
-import { sameDid } from '../agents/reference/dids/compare.js'
-import { didKeyToVerkey } from '../agents/reference/dids/multikey.js'
-import type { PeerDidNumalgo } from '../backchannels/backchannel.js'
+import type { PeerDidNumalgo } from '../contract/connections.js'
+import { sameDid } from '../didcomm/dids.js'
+import { newMessage } from '../didcomm/message.js'
+import { didKeyToVerkey } from '../didcomm/multikey.js'
 import { accept, bothCompleted, connect, invite } from './support/connect.js'
 import { receivedBy, tracedBy, typePattern } from './support/trace.js'
 import type { ConformanceWorld } from './support/world.js'
@@ -44,43 +42,43 @@ Then('the inviter and the invitee both have a completed connection', async funct
 })
 
 Then("the invitee's DID on the connection is a {numalgo}", async function (this: ConformanceWorld, n: PeerDidNumalgo) {
-  const invitee = await this.agent('invitee').getConnection(this.connection('invitee'))
-  const inviter = await this.agent('inviter').getConnection(this.connection('inviter'))
+  const invitee = await this.the('invitee', 'connections').getConnection(this.connection('invitee'))
+  const inviter = await this.the('inviter', 'connections').getConnection(this.connection('inviter'))
   assert.match(invitee.myDid ?? '', new RegExp(`^did:peer:${n}`), `invitee's own DID is ${invitee.myDid}`)
   assert.match(inviter.theirDid ?? '', new RegExp(`^did:peer:${n}`), `inviter sees invitee DID ${inviter.theirDid}`)
 })
 
 Then("each side knows the other's DID on the connection", async function (this: ConformanceWorld) {
-  const invitee = await this.agent('invitee').getConnection(this.connection('invitee'))
-  const inviter = await this.agent('inviter').getConnection(this.connection('inviter'))
+  const invitee = await this.the('invitee', 'connections').getConnection(this.connection('invitee'))
+  const inviter = await this.the('inviter', 'connections').getConnection(this.connection('inviter'))
   assert.ok(invitee.myDid && inviter.myDid, 'both sides have a DID of their own')
   assert.ok(sameDid(invitee.theirDid, inviter.myDid), `invitee sees ${invitee.theirDid}, inviter uses ${inviter.myDid}`)
   assert.ok(sameDid(inviter.theirDid, invitee.myDid), `inviter sees ${inviter.theirDid}, invitee uses ${invitee.myDid}`)
 })
 
 When('the {role} sends a trust ping', async function (this: ConformanceWorld, role: string) {
-  this.sent[role] = await this.agent(role).sendTrustPing(this.connection(role))
+  this.sent[role] = await this.the(role, 'messaging').sendTrustPing(this.connection(role))
 })
 
 Then(
   "the {role} receives the {role}'s trust ping response",
   async function (this: ConformanceWorld, role: string, _peer: string) {
     const pingId = this.sent[role] as string
-    await this.agent(role).waitForTrustPingResponse(this.connection(role), pingId, { timeoutMs: this.timeoutMs })
+    await this.the(role, 'messaging').waitForTrustPingResponse(this.connection(role), pingId, this.wait)
   },
 )
 
 When(
   'the {role} sends the basic message {string}',
   async function (this: ConformanceWorld, role: string, text: string) {
-    await this.agent(role).sendBasicMessage(this.connection(role), text)
+    await this.the(role, 'messaging').sendBasicMessage(this.connection(role), text)
   },
 )
 
 Then(
   'the {role} receives the basic message {string}',
   async function (this: ConformanceWorld, role: string, text: string) {
-    await this.agent(role).waitForBasicMessage(this.connection(role), text, { timeoutMs: this.timeoutMs })
+    await this.the(role, 'messaging').waitForBasicMessage(this.connection(role), text, this.wait)
   },
 )
 
@@ -118,17 +116,17 @@ Then("the response's did_rotate~attach signs its DID with the invitation key", a
   const inline = services.find((s): s is Record<string, unknown> => typeof s === 'object')
   assert.ok(inline, 'the invitation has an inline service')
   const invitationKey = didKeyToVerkey((inline.recipientKeys as string[])[0] as string)
-  const signed = verifyAttachment(response.message['did_rotate~attach'], invitationKey)
+  const signed = this.instrument('invitee').verifySignedAttachment(response.message['did_rotate~attach'], invitationKey)
   assert.equal(signed, response.message.did, 'did_rotate~attach content is the response did')
 })
 
 Then(
   'every message the {role} received on the connection was authcrypted with the key of the sender DID',
   async function (this: ConformanceWorld, role: string) {
-    const reference = this.reference(role)
-    const connection = await reference.getConnection(this.connection(role))
-    const target = await reference.agent.dids.resolveDidCommTarget(connection.theirDid as string)
-    const inbound = reference.agent.tap.forConnection(this.connection(role)).filter((e) => e.direction === 'inbound')
+    const instrument = this.instrument(role)
+    const connection = await this.the(role, 'connections').getConnection(this.connection(role))
+    const target = await instrument.route(connection.theirDid as string)
+    const inbound = instrument.traceOfConnection(this.connection(role)).filter((e) => e.direction === 'inbound')
     assert.ok(inbound.length > 0, `the ${role} received messages on the connection`)
     for (const e of inbound) {
       assert.equal(e.envelope.alg, 'Authcrypt', `${e.type} was ${e.envelope.alg}`)
@@ -152,15 +150,14 @@ Then('the invitee refuses the invitation', async function (this: ConformanceWorl
   if (this.lastError) return
   // Accepted without an error: the refusal may still come as the connection failing.
   const id = this.connection('invitee')
-  const info = await this.agent('invitee').getConnection(id)
+  const info = await this.the('invitee', 'connections').getConnection(id)
   assert.equal(info.state, 'abandoned', `the invitee accepted the invitation (connection ${id} is ${info.state})`)
 })
 
 Then('the inviter has received no DID Exchange request for that invitation', async function (this: ConformanceWorld) {
-  const inviter = this.reference('inviter').agent
-  const request = inviter.tap
-    .since(this.marks.get(this.reference('inviter').instance) ?? 0)
-    .find((e) => e.direction === 'inbound' && e.pthid === this.invitation?.invitationId)
+  const request = this.instrument('inviter')
+    .trace('inbound')
+    .find((e) => e.pthid === this.invitation?.invitationId)
   assert.equal(request, undefined, `the invitee sent ${request?.type} for the refused invitation`)
 })
 
@@ -174,35 +171,33 @@ Then(
 )
 
 Then("the invitee's connection does not complete", async function (this: ConformanceWorld) {
-  await this.agent('invitee').waitForConnectionState(this.connection('invitee'), 'abandoned', {
-    timeoutMs: this.timeoutMs,
-  })
+  await this.the('invitee', 'connections').waitForConnectionState(this.connection('invitee'), 'abandoned', this.wait)
 })
 
 When('the inviter sends a message of the unknown type {string}', async function (this: ConformanceWorld, type: string) {
-  const inviter = this.reference('inviter').agent
   const message = newMessage(type, { comment: 'a type no agent implements' })
-  await inviter.sendOnConnection(inviter.connections.require(this.connection('inviter')), message)
+  await this.instrument('inviter').sendOnConnection(this.connection('inviter'), message)
   this.sent.inviter = message['@id']
 })
 
 Then('the inviter receives a problem report about that message', async function (this: ConformanceWorld) {
   const probeId = this.sent.inviter as string
-  const report = await this.reference('inviter').waitForInbound(
+  const report = await receivedBy(
+    this,
+    'inviter',
     (e) => /problem[-_]report$/.test(e.type) && (e.pthid === probeId || e.thid === probeId),
     `a problem report with ~thread pthid or thid ${probeId}`,
-    { timeoutMs: this.timeoutMs },
   )
   const code = (report.message.description as { code?: unknown } | undefined)?.code
   assert.equal(typeof code, 'string', 'the problem report has description.code')
 })
 
 When("the inviter posts a malformed envelope to the invitee's endpoint", async function (this: ConformanceWorld) {
-  const inviter = this.reference('inviter')
-  const connection = await inviter.getConnection(this.connection('inviter'))
-  const target = await inviter.agent.dids.resolveDidCommTarget(connection.theirDid as string)
+  const instrument = this.instrument('inviter')
+  const connection = await this.the('inviter', 'connections').getConnection(this.connection('inviter'))
+  const target = await instrument.route(connection.theirDid as string)
   const envelope = { protected: 'bm90IGEgaGVhZGVy', iv: 'AAAA', ciphertext: 'AAAA', tag: 'AAAA' }
-  const status = await postEnvelope(target.serviceEndpoint, envelope)
+  const status = await instrument.postEnvelope(target.serviceEndpoint, envelope)
   this.attach(`the invitee answered a malformed envelope with HTTP ${status}`, 'text/plain')
 })
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { Then, When } from '@cucumber/cucumber'
 import { parse } from 'did-resolver'
-import { newMessage, threadIdOf } from '../agents/reference/didcomm/message.js'
-import { MessageTypes } from '../agents/reference/didcomm/messageType.js'
-import type { TraceEntry } from '../agents/reference/didcomm/tap.js'
-import { sameDid } from '../agents/reference/dids/compare.js'
+import type { TraceEntry } from '../contract/trace.js'
+import { newMessage, threadIdOf } from '../didcomm/message.js'
+import { MessageTypes } from '../didcomm/messageType.js'
+import { sameDid } from '../didcomm/dids.js'
 import { connect } from './support/connect.js'
 import { keysOf, receivedBy, tracedBy, typePattern } from './support/trace.js'
 import type { ConformanceWorld } from './support/world.js'
@@ -17,7 +17,7 @@ const ROTATE_REPORT = typePattern('did-rotate', 'problem-report', 'problem_repor
 /** Remembers the rotating party's DID the first time the scenario changes it. */
 async function rememberDidBefore(world: ConformanceWorld): Promise<string> {
   if (!world.rotation) {
-    const info = await world.agent(ROTATING).getConnection(world.connection(ROTATING))
+    const info = await world.the(ROTATING, 'connections').getConnection(world.connection(ROTATING))
     assert.ok(info.myDid, 'the rotating party has a DID on the connection')
     world.rotation = { before: info.myDid }
   }
@@ -31,7 +31,7 @@ function didBefore(world: ConformanceWorld): string {
 
 async function rotate(world: ConformanceWorld): Promise<void> {
   await rememberDidBefore(world)
-  const { newDid } = await world.agent(ROTATING).rotate(world.connection(ROTATING))
+  const { newDid } = await world.the(ROTATING, 'didRotate').rotate(world.connection(ROTATING))
   ;(world.rotation as { newDid?: string }).newDid = newDid
 }
 
@@ -59,7 +59,7 @@ When('the rotating party rotates to a new DID again', async function (this: Conf
 When('the rotating party rotates to {string}', async function (this: ConformanceWorld, toDid: string) {
   // The reference agent announces a DID it does not own only as a named fault, so its own trace
   // (and the schema check of what it sends) knows the message is malformed on purpose.
-  this.reference(ROTATING).agent.faults.arm({ name: 'set-field', path: 'to_did', value: toDid }, 'did-rotate/rotate')
+  this.instrument(ROTATING).arm({ name: 'set-field', path: 'to_did', value: toDid }, 'did-rotate/rotate')
   await rotate(this)
 })
 
@@ -89,7 +89,7 @@ Then(
 
 Then('the rotating party uses the new DID once the ack has been received', async function (this: ConformanceWorld) {
   const newDid = this.rotation?.newDid as string
-  await this.agent(ROTATING).waitForMyDid(this.connection(ROTATING), newDid, { timeoutMs: this.timeoutMs })
+  await this.the(ROTATING, 'didRotate').waitForMyDid(this.connection(ROTATING), newDid, this.wait)
 })
 
 async function pingSenderKeyIs(world: ConformanceWorld, did: string, which: string): Promise<void> {
@@ -121,9 +121,8 @@ When(
   "the observing party sends a trust ping to the rotating party's {word} DID",
   async function (this: ConformanceWorld, which: string) {
     const did = which === 'old' ? didBefore(this) : (this.rotation?.newDid as string)
-    const observer = this.reference(OBSERVING).agent
     const ping = newMessage(MessageTypes.trustPing, { response_requested: true })
-    await observer.sendOnConnection(observer.connections.require(this.connection(OBSERVING)), ping, did)
+    await this.instrument(OBSERVING).sendOnConnection(this.connection(OBSERVING), ping, did)
     this.sent[OBSERVING] = ping['@id']
   },
 )
@@ -168,13 +167,11 @@ Then('its problem_items name exactly the DID of the rotate', function (this: Con
 })
 
 Then('the observing party has refused the rotate with {string}', async function (this: ConformanceWorld, code: string) {
-  const observer = this.reference(OBSERVING)
-  const mark = this.marks.get(observer.instance) ?? 0
-  const report = await observer.waitForTrace(
+  const report = await this.instrument(OBSERVING).waitForTrace(
     'outbound',
-    (e) => e.seq > mark && ROTATE_REPORT.test(e.type),
+    (e) => ROTATE_REPORT.test(e.type),
     'a did-rotate problem report sent by the observing party',
-    { timeoutMs: this.timeoutMs },
+    this.wait,
   )
   assert.equal((report.message.description as { code?: unknown } | undefined)?.code, code)
 })
@@ -243,7 +240,7 @@ Then('the observing party has neither acked nor refused the rotation', function 
 Then(
   'the observing party still knows the rotating party by its DID before the rotation',
   async function (this: ConformanceWorld) {
-    const info = await this.agent(OBSERVING).getConnection(this.connection(OBSERVING))
+    const info = await this.the(OBSERVING, 'connections').getConnection(this.connection(OBSERVING))
     assert.ok(
       sameDid(info.theirDid, didBefore(this)),
       `the observing party knows the rotating party as ${info.theirDid}`,
@@ -253,12 +250,9 @@ Then(
 
 When('the rotating party hangs up', async function (this: ConformanceWorld) {
   await rememberDidBefore(this)
-  const rotating = this.agent(ROTATING)
-  const mark =
-    this.referenceAgents()
-      .find((r) => r.role === ROTATING)
-      ?.agent.agent.tap.mark() ?? 0
-  await rotating.hangup(this.connection(ROTATING))
+  const rotating = this.as(ROTATING)
+  const mark = rotating.has('instrument') ? rotating.get('instrument').mark() : 0
+  await rotating.get('didRotate').hangup(this.connection(ROTATING))
   this.ended = { connections: { ...this.connections }, mark }
 })
 
@@ -280,21 +274,15 @@ Then(
 
 When('the observing party has processed the hangup', async function (this: ConformanceWorld) {
   // Agents may process messages concurrently; a ping overtaking the hangup would test nothing.
-  await this.agent(OBSERVING).waitForHangupProcessed(this.connection(OBSERVING), { timeoutMs: this.timeoutMs })
+  await this.the(OBSERVING, 'didRotate').waitForHangupProcessed(this.connection(OBSERVING), this.wait)
 })
 
 When(
   'the rotating party sends a trust ping on the ended relationship all the same',
   async function (this: ConformanceWorld) {
-    const rotating = this.reference(ROTATING).agent
-    const connection = rotating.connections.require(this.connection(ROTATING))
-    const route = await rotating.dids.resolveDidCommTarget(connection.theirDid as string)
     const ping = newMessage(MessageTypes.trustPing, { response_requested: true })
     // Past the agent's own hangup guard on purpose: the observer must not answer.
-    await rotating.send(ping, route, {
-      senderVerkey: rotating.verkeyOfMyDid(connection.myDid as string),
-      connectionId: connection.id,
-    })
+    await this.instrument(ROTATING).sendPastHangup(this.connection(ROTATING), ping)
   },
 )
 
@@ -303,10 +291,9 @@ When(
   async function (this: ConformanceWorld) {
     // Processed after everything sent on the ended relationship, so a reply to that would be in by now.
     await connect(this, ROTATING, OBSERVING)
-    const pingId = await this.agent(ROTATING).sendTrustPing(this.connection(ROTATING))
-    await this.agent(ROTATING).waitForTrustPingResponse(this.connection(ROTATING), pingId, {
-      timeoutMs: this.timeoutMs,
-    })
+    const messaging = this.the(ROTATING, 'messaging')
+    const pingId = await messaging.sendTrustPing(this.connection(ROTATING))
+    await messaging.waitForTrustPingResponse(this.connection(ROTATING), pingId, this.wait)
   },
 )
 
@@ -316,8 +303,8 @@ Then(
     const ended = this.ended?.connections[ROTATING]
     assert.ok(ended && this.ended)
     const mark = this.ended.mark
-    const sent = this.reference(ROTATING)
-      .agent.tap.since(mark)
+    const sent = this.instrument(ROTATING)
+      .traceSince(mark)
       .filter((e) => e.direction === 'inbound' && e.connectionId === ended)
     assert.deepEqual(
       sent.map((e) => e.type),

@@ -5,27 +5,44 @@ import { indexFeatures, unknownTags } from '../runner/features.js'
 
 describe('role assignments', () => {
   it('assigns every agent to every role, pairs of the same agent included', () => {
-    const assignments = assignmentsFor([['inviter', 'invitee']], ['reference', 'acapy'])
+    const assignments = assignmentsFor([['inviter', 'invitee']], ['reference@0.1.0', 'acapy@1.7.0'])
     assert.deepEqual(
       assignments.map((a) => a.instances),
       [
-        { inviter: 'reference-1', invitee: 'reference-2' },
-        { inviter: 'reference-1', invitee: 'acapy-1' },
-        { inviter: 'acapy-1', invitee: 'reference-1' },
-        { inviter: 'acapy-1', invitee: 'acapy-2' },
+        { inviter: 'reference-0.1.0-1', invitee: 'reference-0.1.0-2' },
+        { inviter: 'reference-0.1.0-1', invitee: 'acapy-1.7.0-1' },
+        { inviter: 'acapy-1.7.0-1', invitee: 'reference-0.1.0-1' },
+        { inviter: 'acapy-1.7.0-1', invitee: 'acapy-1.7.0-2' },
       ],
     )
     assert.deepEqual(
       [...instancesNeeded(assignments)],
       [
-        ['reference', 2],
-        ['acapy', 2],
+        ['reference@0.1.0', 2],
+        ['acapy@1.7.0', 2],
       ],
     )
   })
 
+  it('pairs by default each agent with the reference agent and itself, and real agents only at their newest', () => {
+    const agents = ['reference@0.1.0', 'acapy@1.7.0', 'acapy@0.12.8', 'credo@0.5.19']
+    const newest = new Set(['reference@0.1.0', 'acapy@1.7.0', 'credo@0.5.19'])
+    const pairs = (pairing: 'default' | 'all') =>
+      assignmentsFor([['inviter', 'invitee']], agents, pairing, (id) => newest.has(id)).map(
+        (a) => `${a.agents.inviter}→${a.agents.invitee}`,
+      )
+    const byDefault = pairs('default')
+    assert.equal(byDefault.length, 12)
+    for (const kept of ['acapy@0.12.8→acapy@0.12.8', 'reference@0.1.0→acapy@0.12.8', 'acapy@1.7.0→credo@0.5.19']) {
+      assert.ok(byDefault.includes(kept), kept)
+    }
+    for (const left of ['acapy@0.12.8→acapy@1.7.0', 'credo@0.5.19→acapy@0.12.8'])
+      assert.ok(!byDefault.includes(left), left)
+    assert.equal(pairs('all').length, 16)
+  })
+
   it('leaves out scenarios that need the reference agent in a role another agent plays', () => {
-    const [, refInviter] = assignmentsFor([['inviter', 'invitee']], ['reference', 'acapy'])
+    const [, refInviter] = assignmentsFor([['inviter', 'invitee']], ['reference@0.1.0', 'acapy@1.7.0'])
     assert.equal(
       assignmentTagExpression(refInviter!, '@connection'),
       '(@connection) and @roles:inviter,invitee and not @reference:invitee',

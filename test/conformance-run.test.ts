@@ -4,10 +4,19 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import type { Summary } from '../runner/summary.js'
+import type { Summary } from '../contract/summary.js'
+import { validateSummary } from '../schemas/validate.js'
 
 const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'didcomm-conformance.js')
 const dir = mkdtempSync(path.join(os.tmpdir(), 'conformance-run-test-'))
+
+/** A run's summary.json, which must validate against the run contract's schema. */
+function readSummary(reportDir: string): Summary {
+  const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
+  const verdict = validateSummary(summary)
+  assert.ok(verdict.valid, `summary.json in ${reportDir} fails its schema: ${verdict.errors.join('; ')}`)
+  return summary
+}
 
 function cli(...args: string[]) {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 })
@@ -20,14 +29,15 @@ describe('didcomm-conformance run (the CI contract)', () => {
     const reportDir = path.join(dir, 'connection')
     const result = cli('run', '--agents', 'reference', '--tags', '@connection', '--report-dir', reportDir)
     assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
-    const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
+    const summary = readSummary(reportDir)
     assert.equal(summary.totals.failed, 0)
     assert.ok(summary.totals.passed >= 8, `passed ${summary.totals.passed}`)
     assert.equal(summary.totals.passed, summary.scenarios.length)
-    assert.deepEqual(summary.agents, [{ name: 'reference', version: summary.harness.version }])
+    const reference = `reference@${summary.harness.version}`
+    assert.deepEqual(summary.agents, [{ id: reference, family: 'reference', version: summary.harness.version }])
     assert.ok(summary.durationMs > 0)
     for (const s of summary.scenarios) {
-      assert.deepEqual(s.roles, { inviter: 'reference', invitee: 'reference' })
+      assert.deepEqual(s.roles, { inviter: reference, invitee: reference })
       assert.ok(s.tags.includes('@connection') && s.feature && s.name && s.durationMs >= 0)
     }
     const files = readdirSync(path.join(reportDir, 'cucumber'))
@@ -36,29 +46,50 @@ describe('didcomm-conformance run (the CI contract)', () => {
         files.some((f) => f.endsWith(ext)),
         `a ${ext} report`,
       )
-    assert.match(result.stderr, /✔ passed .*\[inviter=reference invitee=reference\]/, 'a progress line per scenario')
+    assert.match(
+      result.stderr,
+      /✔ passed .*\[inviter=reference@\S+ invitee=reference@\S+\]/,
+      'a progress line per scenario',
+    )
   })
 
-  it('runs the connection and DID Rotate features with ACA-Py in every role, its known deviations expected', () => {
+  it('runs the connection and DID Rotate features with both ACA-Py versions in every role, each its own agent id', () => {
     const reportDir = path.join(dir, 'acapy')
     const expectations = path.resolve(import.meta.dirname, '..', 'expectations', 'known-deviations.json')
     const tags = '@connection or @RFC0794'
-    const args = ['run', '--agents', 'reference,acapy', '--tags', tags, '--expectations', expectations]
+    const agents = 'reference,acapy@0.12.8,acapy@1.7.0'
+    const args = ['run', '--agents', agents, '--tags', tags, '--expectations', expectations]
     const result = cli(...args, '--report-dir', reportDir)
     assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
-    const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
-    assert.deepEqual(summary.agents.map((a) => a.name).sort(), ['acapy', 'reference'])
-    assert.equal(summary.agents.find((a) => a.name === 'acapy')?.version, '0.12.8')
+    const summary = readSummary(reportDir)
+    const reference = `reference@${summary.harness.version}`
+    assert.deepEqual(summary.agents.map((a) => [a.id, a.version]).sort(), [
+      ['acapy@0.12.8', '0.12.8'],
+      ['acapy@1.7.0', '1.7.0'],
+      [reference, summary.harness.version],
+    ])
     const connection = summary.scenarios.filter((s) => s.tags.includes('@connection'))
     const pairs = new Set(connection.map((s) => `${s.roles.inviter}→${s.roles.invitee}`))
-    assert.deepEqual([...pairs].sort(), ['acapy→acapy', 'acapy→reference', 'reference→acapy', 'reference→reference'])
+    // The default pairing: each version with the reference agent both ways and with itself, not with each other.
+    const expected = ['acapy@0.12.8', 'acapy@1.7.0'].flatMap((a) => [
+      `${a}→${a}`,
+      `${a}→${reference}`,
+      `${reference}→${a}`,
+    ])
+    assert.deepEqual([...pairs].sort(), [...expected, `${reference}→${reference}`].sort())
     for (const s of summary.scenarios.filter((x) => x.status === 'failed')) {
       assert.ok(s.expected, `unexpected failure: ${s.name} ${JSON.stringify(s.roles)}: ${s.error}`)
     }
     assert.equal(summary.expectations?.unexpectedPasses.length, 0)
     for (const statement of summary.statements) {
-      const verdict = statement.verdicts.find((v) => v.agent === 'acapy')
-      assert.ok(verdict && verdict.status !== 'untested', `ACA-Py has a verdict for ${statement.id}`)
+      for (const agent of ['acapy@0.12.8', 'acapy@1.7.0']) {
+        const verdict = statement.verdicts.find((v) => v.agent === agent)
+        assert.ok(verdict && verdict.status !== 'untested', `${agent} has a verdict for ${statement.id}`)
+      }
+    }
+    for (const agent of ['acapy@0.12.8', 'acapy@1.7.0']) {
+      const file = `implementation-report-${agent.replace('@', '_')}.md`
+      assert.ok(existsSync(path.join(reportDir, file)), `an implementation report for ${agent}`)
     }
   })
 
@@ -66,12 +97,12 @@ describe('didcomm-conformance run (the CI contract)', () => {
     const reportDir = path.join(dir, 'rotate')
     const result = cli('run', '--tags', '@RFC0794', '--report-dir', reportDir)
     assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
-    const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
+    const summary = readSummary(reportDir)
     assert.equal(summary.statements.length, 19)
     for (const statement of summary.statements) {
       assert.deepEqual(
         statement.verdicts.map((v) => [v.agent, v.role, v.status]),
-        [['reference', statement.role, 'passed']],
+        [[`reference@${summary.harness.version}`, statement.role, 'passed']],
         statement.id,
       )
     }
@@ -94,13 +125,20 @@ describe('didcomm-conformance run (the CI contract)', () => {
       reportDir,
     )
     assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
-    const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
-    assert.equal(summary.agents.find((a) => a.name === 'credo')?.version, '0.5.19')
+    const summary = readSummary(reportDir)
+    assert.equal(summary.agents.find((a) => a.family === 'credo')?.id, 'credo@0.5.19')
     const connection = summary.scenarios.filter((s) => s.tags.includes('@connection'))
-    const pairs = new Set(connection.map((s) => `${s.roles.inviter}→${s.roles.invitee}`))
-    assert.deepEqual([...pairs].sort(), ['credo→credo', 'credo→reference', 'reference→credo', 'reference→reference'])
+    const pairs = new Set(
+      connection.map((s) => `${s.roles.inviter}→${s.roles.invitee}`.replace(/reference@\S+/g, 'reference')),
+    )
+    assert.deepEqual([...pairs].sort(), [
+      'credo@0.5.19→credo@0.5.19',
+      'credo@0.5.19→reference',
+      'reference→credo@0.5.19',
+      'reference→reference',
+    ])
     for (const statement of summary.statements) {
-      const verdict = statement.verdicts.find((v) => v.agent === 'credo')
+      const verdict = statement.verdicts.find((v) => v.agent === 'credo@0.5.19')
       assert.ok(verdict && verdict.status !== 'untested', `Credo has a verdict for ${statement.id}`)
     }
   })
@@ -113,6 +151,9 @@ describe('didcomm-conformance run (the CI contract)', () => {
     assert.equal(agent.status, 2)
     assert.match(agent.stderr, /unknown agent "nonesuch"/)
     assert.equal(existsSync(path.join(dir, 'bad-agent', 'summary.json')), false)
+    const version = cli('run', '--agents', 'acapy@9.9.9', '--report-dir', path.join(dir, 'bad-version'))
+    assert.equal(version.status, 2)
+    assert.match(version.stderr, /unknown version "acapy@9\.9\.9" \(known: acapy@1\.7\.0, acapy@0\.12\.8\)/)
   })
 
   it('exits 1 when a scenario fails, and files its evidence', () => {
@@ -120,13 +161,13 @@ describe('didcomm-conformance run (the CI contract)', () => {
     // A wait bound of 1 ms cannot be met by a real exchange, so the scenario fails for a real reason.
     const result = cli('run', '--tags', '@trust-ping', '--timeout', '1', '--report-dir', reportDir)
     assert.equal(result.status, 1)
-    const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
+    const summary = readSummary(reportDir)
     const failed = summary.scenarios.filter((s) => s.status === 'failed')
     assert.ok(failed.length > 0)
     for (const s of failed) {
       assert.match(s.error ?? '', /timed out after 1 ms waiting for/)
       const evidence = JSON.parse(readFileSync(path.join(reportDir, s.evidence as string), 'utf8'))
-      assert.ok(Array.isArray(evidence.trace) && evidence.logs['reference-1'] !== undefined)
+      assert.ok(Array.isArray(evidence.trace) && evidence.logs[`reference-${summary.harness.version}-1`] !== undefined)
     }
   })
 })

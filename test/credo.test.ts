@@ -4,9 +4,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { CredoAgentProcess, CredoLaunchError } from '../agents/credo/launcher.js'
-import { CredoBackchannel } from '../backchannels/credo.js'
-import { ReferenceBackchannel } from '../backchannels/reference.js'
-import type { Backchannel, PeerDidNumalgo } from '../backchannels/backchannel.js'
+import type { AgentHost } from '../backchannels/host.js'
+import { CredoHost } from '../backchannels/credo/host.js'
+import { ReferenceHost } from '../backchannels/reference/host.js'
+import type { PeerDidNumalgo } from '../contract/connections.js'
+import { conn, CREDO, msg, REFERENCE } from './support/agents.js'
 import { pidAlive } from '../common/processes.js'
 
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'credo-test-'))
@@ -25,28 +27,28 @@ function processesMentioning(text: string): number[] {
     .map(Number)
 }
 
-async function connectAndPing(inviter: Backchannel, invitee: Backchannel, numalgo: PeerDidNumalgo): Promise<void> {
-  const { invitation, invitationId } = await inviter.createInvitation()
-  const inviteeConnection = await invitee.receiveInvitation(invitation, { peerDidNumalgo: numalgo })
-  const inviterConnection = await inviter.waitForConnectionFromInvitation(invitationId)
-  const inviteeInfo = await invitee.waitForConnectionState(inviteeConnection, 'completed')
-  await inviter.waitForConnectionState(inviterConnection, 'completed')
+async function connectAndPing(inviter: AgentHost, invitee: AgentHost, numalgo: PeerDidNumalgo): Promise<void> {
+  const { invitation, invitationId } = await conn(inviter).createInvitation()
+  const inviteeConnection = await conn(invitee).receiveInvitation(invitation, { peerDidNumalgo: numalgo })
+  const inviterConnection = await conn(inviter).waitForConnectionFromInvitation(invitationId)
+  const inviteeInfo = await conn(invitee).waitForConnectionState(inviteeConnection, 'completed')
+  await conn(inviter).waitForConnectionState(inviterConnection, 'completed')
   assert.match(inviteeInfo.myDid ?? '', new RegExp(`^did:peer:${numalgo}`))
   for (const [agent, connection] of [
     [invitee, inviteeConnection],
     [inviter, inviterConnection],
   ] as const) {
-    const ping = await agent.sendTrustPing(connection)
-    await agent.waitForTrustPingResponse(connection, ping)
+    const ping = await msg(agent).sendTrustPing(connection)
+    await msg(agent).waitForTrustPingResponse(connection, ping)
   }
 }
 
 describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
-  const credo = new CredoBackchannel('credo-t', runDir)
-  const reference = new ReferenceBackchannel('reference-t', runDir)
+  const credo = new CredoHost(CREDO, 'credo-t', 10_000)
+  const reference = new ReferenceHost(REFERENCE, 'reference-t')
 
   before(async () => {
-    await Promise.all([credo.start(), reference.start()])
+    await Promise.all([credo.start({ runDir: runDir }), reference.start({ runDir: runDir })])
   })
 
   after(async () => {
@@ -59,7 +61,7 @@ describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
     assert.notEqual(child.pid, process.pid)
     assert.ok(pidAlive(child.pid))
     assert.match(child.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/)
-    assert.deepEqual(await credo.describe(), { name: 'credo', version: '0.5.19' })
+    assert.deepEqual(credo.describe(), { id: 'credo@0.5.19', family: 'credo', version: '0.5.19' })
     const log = readFileSync(path.join(runDir, 'logs', 'credo-t.log'), 'utf8')
     assert.match(log, /Credo 0\.5\.19 ready at http:\/\/127\.0\.0\.1:\d+/)
     // Credo masks the wallet key in its config dump; the raw key never appears in the log.
@@ -75,12 +77,12 @@ describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
   })
 
   it('fails a pending call and a pending wait at once when the child is killed, naming the exit', async () => {
-    const victim = new CredoBackchannel('credo-victim', runDir)
-    await victim.start()
+    const victim = new CredoHost(CREDO, 'credo-victim', 10_000)
+    await victim.start({ runDir: runDir })
     const pid = victim.agentProcess.pid
     try {
-      const wait = victim.waitForTrustPingResponse('no-connection', 'no-ping', { timeoutMs: 60_000 })
-      const call = victim.createInvitation()
+      const wait = msg(victim).waitForTrustPingResponse('no-connection', 'no-ping', { timeoutMs: 60_000 })
+      const call = conn(victim).createInvitation()
       const killedAt = Date.now()
       process.kill(pid, 'SIGKILL')
       const namesTheExit = (e: Error) => {
@@ -90,7 +92,10 @@ describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
       }
       await Promise.all([assert.rejects(call, namesTheExit), assert.rejects(wait, namesTheExit)])
       assert.ok(Date.now() - killedAt < 2_000, `rejected ${Date.now() - killedAt} ms after the kill`)
-      await assert.rejects(victim.sendTrustPing('any'), /was killed by signal SIGKILL: sendTrustPing cannot complete/)
+      await assert.rejects(
+        msg(victim).sendTrustPing('any'),
+        /was killed by signal SIGKILL: sendTrustPing cannot complete/,
+      )
     } finally {
       await victim.stop()
     }

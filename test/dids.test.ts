@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { createDidCommPeerDid } from '../agents/reference/dids/didcommPeerDid.js'
-import { multikeyToVerkey, verkeyToDidKey } from '../agents/reference/dids/multikey.js'
+import { multikeyToVerkey, verkeyToDidKey } from '../didcomm/multikey.js'
 import { createPeer2Did } from '../agents/reference/dids/peer2.js'
 import { createPeer4Did } from '../agents/reference/dids/peer4.js'
 import { DidRegistry, DidResolutionError, type DidResolutionErrorCode } from '../agents/reference/dids/resolver.js'

@@ -10,6 +10,7 @@ import {
   type PackedEnvelope,
   type SenderKey,
 } from '../agents/reference/didcomm/envelope.js'
+import { Base64urlError, decodeBase64url } from '../agents/reference/didcomm/base64url.js'
 import { ensureAskarLibrary } from '../agents/reference/native/askarLibrary.js'
 import { sodiumIdentity, sodiumPack, sodiumReady, sodiumUnpack, type SodiumIdentity } from './support/sodiumEnvelope.js'
 
@@ -448,5 +449,110 @@ describe('packing input', () => {
       () => packMessage(MESSAGE, [bob.verkey], { verkey: stranger.verkey, key: dave.key }),
       /another verkey/,
     )
+  })
+})
+
+describe('strict base64url', () => {
+  const canonicalPadding = (value: string) => value.padEnd(Math.ceil(value.length / 4) * 4, '=')
+  /** The same string with the lowest unused bit of its last character set: Buffer decodes both alike. */
+  const withUnusedBit = (value: string) => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+    return value.slice(0, -1) + alphabet[alphabet.indexOf(value.slice(-1)) | 1]
+  }
+
+  test('unpadded and canonically padded input decode alike, for every length mod 3', () => {
+    for (let length = 0; length <= 7; length++) {
+      const data = Buffer.from(Array.from({ length }, (_, i) => 0xfb + i * 0x11))
+      const unpadded = data.toString('base64url')
+      assert.deepEqual(Buffer.from(decodeBase64url(unpadded)), data, unpadded)
+      assert.deepEqual(Buffer.from(decodeBase64url(canonicalPadding(unpadded))), data, canonicalPadding(unpadded))
+    }
+  })
+
+  const rejected: [string, string, RegExp][] = [
+    ['one = beyond the canonical two', 'AQ===', /3 padding characters where 2 are canonical/],
+    ['one = short of the canonical two', 'AQ=', /1 padding characters where 2 are canonical/],
+    ['padding on a length that needs none', 'AAAA==', /2 padding characters where 0 are canonical/],
+    ['= in the middle', 'AQ==AQ==', /'=' at 2 is not at the end/],
+    ['= at the start', '=AAA', /'=' at 0 is not at the end/],
+    ['standard-alphabet +', 'ab+c', /character "\+" at 2 is not in the base64url alphabet/],
+    ['standard-alphabet /', 'ab/c', /character "\/" at 2/],
+    ['a space', 'AAAA AAAA', /character " " at 4/],
+    ['a newline', 'AAAA\nAAAA', /character "\\n" at 4/],
+    ['a tab before padding', 'AQ\t==', /character "\\t" at 2/],
+    ['a non-ASCII letter', 'AAAé', /character "é" at 3/],
+    ['a length of 1 mod 4', 'AAAAA', /5 characters \(1 mod 4\) cannot encode whole bytes/],
+    ['non-zero unused bits (2 characters)', 'AR', /non-zero unused bits/],
+    ['non-zero unused bits (3 characters, padded)', 'AAB=', /non-zero unused bits/],
+  ]
+  for (const [name, value, reason] of rejected) {
+    test(`${name} is rejected`, () => {
+      assert.throws(
+        () => decodeBase64url(value, 'field'),
+        (e: unknown) =>
+          e instanceof Base64urlError && /^field is not base64url: /.test(e.message) && reason.test(e.message),
+      )
+    })
+  }
+
+  test('non-canonical unused bits, which Buffer ignores, are refused in the tag', async () => {
+    const envelope = packMessage(MESSAGE, [bob.verkey], asSender(alice))
+    const tag = withUnusedBit(envelope.tag)
+    assert.deepEqual(bytes(tag), bytes(envelope.tag), 'the same 16 bytes to a lenient decoder')
+    await rejects(unpackMessage({ ...envelope, tag }, keysOf(bob)), /^tag is not base64url: .*unused bits/)
+  })
+
+  const defects: [string, (value: string) => string][] = [
+    ['padding beyond the canonical amount', (v) => `${canonicalPadding(v)}=`],
+    ['= in the middle', (v) => `${v.slice(0, 4)}=${v.slice(4)}`],
+    ['whitespace', (v) => `${v.slice(0, 4)} ${v.slice(4)}`],
+    ['standard-alphabet /', (v) => `${v.slice(0, 4)}/${v.slice(4)}`],
+    ['a length of 1 mod 4', (v) => v + 'A'.repeat((5 - (v.length % 4)) % 4)],
+  ]
+  /** Applies an edit to one base64url field; recipient fields are rewritten inside the protected header. */
+  type FieldEdit = (envelope: PackedEnvelope, edit: (value: string) => string) => PackedEnvelope
+  const topLevel = (name: 'protected' | 'iv' | 'ciphertext' | 'tag'): [string, FieldEdit] => [
+    name,
+    (envelope, edit) => ({ ...envelope, [name]: edit(envelope[name]) }),
+  ]
+  const inRecipient = (name: 'encrypted_key' | 'sender' | 'iv'): [string, FieldEdit] => [
+    name === 'encrypted_key' ? `recipients[0].${name}` : `recipients[0].header.${name}`,
+    (envelope, edit) =>
+      withHeader(envelope, (h) => {
+        const r = h.recipients[0]
+        if (!r) return
+        if (name === 'encrypted_key') r.encrypted_key = edit(r.encrypted_key)
+        else r.header[name] = edit(r.header[name] ?? '')
+      }),
+  ]
+  const fields = [
+    topLevel('protected'),
+    topLevel('iv'),
+    topLevel('ciphertext'),
+    topLevel('tag'),
+    inRecipient('encrypted_key'),
+    inRecipient('sender'),
+    inRecipient('iv'),
+  ]
+  for (const [field, change] of fields) {
+    test(`${field}: every defect is rejected before decryption`, async () => {
+      const envelope = packMessage(MESSAGE, [bob.verkey], asSender(alice))
+      const name = field.replace(/[[\].]/g, '\\$&')
+      for (const [defect, edit] of defects) {
+        await rejects(unpackMessage(change(envelope, edit), keysOf(bob)), new RegExp(`^${name} is not base64url`))
+        assert.throws(() => readProtectedHeader(change(envelope, edit)), EnvelopeError, defect)
+      }
+    })
+  }
+
+  test('an empty member name is not a way past the envelope and recipient header checks', async () => {
+    const envelope = packMessage(MESSAGE, [bob.verkey], asSender(alice))
+    await rejects(unpackMessage({ ...envelope, '': 'x' }, keysOf(bob)), /unexpected member/)
+    const clash = withHeader(envelope, (h) => {
+      h[''] = 'x'
+      const r = h.recipients[0]
+      if (r) r.header[''] = 'x'
+    })
+    await rejects(unpackMessage(clash, keysOf(bob)), /repeats protected header member/)
   })
 })

@@ -3,23 +3,30 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import { ReferenceBackchannel } from '../backchannels/reference.js'
-import { newMessage } from '../agents/reference/didcomm/message.js'
-import { MessageTypes } from '../agents/reference/didcomm/messageType.js'
+import { ReferenceHost } from '../backchannels/reference/host.js'
+import { conn, msg, REFERENCE } from './support/agents.js'
+import type { TraceEntry } from '../contract/trace.js'
+import { newMessage } from '../didcomm/message.js'
+import { MessageTypes } from '../didcomm/messageType.js'
 import { packMessage } from '../agents/reference/didcomm/envelope.js'
-import { verkeyToMultikey } from '../agents/reference/dids/multikey.js'
+import { verkeyToMultikey } from '../didcomm/multikey.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reference-agent-test-'))
-const inviter = new ReferenceBackchannel('t-inviter', dir)
-const invitee = new ReferenceBackchannel('t-invitee', dir)
+const inviter = new ReferenceHost(REFERENCE, 't-inviter')
+const invitee = new ReferenceHost(REFERENCE, 't-invitee')
 
 async function connect(numalgo: 2 | 4 = 4): Promise<{ inviterConn: string; inviteeConn: string }> {
-  const { invitation, invitationId } = await inviter.createInvitation()
-  const inviteeConn = await invitee.receiveInvitation(invitation, { peerDidNumalgo: numalgo })
-  await invitee.waitForConnectionState(inviteeConn, 'completed')
-  const inviterConn = await inviter.waitForConnectionFromInvitation(invitationId)
-  await inviter.waitForConnectionState(inviterConn, 'completed')
+  const { invitation, invitationId } = await conn(inviter).createInvitation()
+  const inviteeConn = await conn(invitee).receiveInvitation(invitation, { peerDidNumalgo: numalgo })
+  await conn(invitee).waitForConnectionState(inviteeConn, 'completed')
+  const inviterConn = await conn(inviter).waitForConnectionFromInvitation(invitationId)
+  await conn(inviter).waitForConnectionState(inviterConn, 'completed')
   return { inviterConn, inviteeConn }
+}
+
+/** The first inbound message of the agent's trace that matches, already there or still to come. */
+function inbound(host: ReferenceHost, match: (e: TraceEntry) => boolean, awaited: string): Promise<TraceEntry> {
+  return host.driver().get('instrument').waitForTrace('inbound', match, awaited, { timeoutMs: 10_000 })
 }
 
 async function post(body: string, contentType: string): Promise<{ status: number; text: string }> {
@@ -33,7 +40,7 @@ async function post(body: string, contentType: string): Promise<{ status: number
 
 describe('reference agent', () => {
   before(async () => {
-    await Promise.all([inviter.start(), invitee.start()])
+    await Promise.all([inviter.start({ runDir: dir }), invitee.start({ runDir: dir })])
   })
   after(async () => {
     await Promise.allSettled([inviter.stop(), invitee.stop()])
@@ -53,8 +60,8 @@ describe('reference agent', () => {
       assert.match(text, reason)
     }
     const { inviteeConn } = await connect()
-    const ping = await invitee.sendTrustPing(inviteeConn)
-    await invitee.waitForTrustPingResponse(inviteeConn, ping)
+    const ping = await msg(invitee).sendTrustPing(inviteeConn)
+    await msg(invitee).waitForTrustPingResponse(inviteeConn, ping)
   })
 
   it('accepts both DIDComm v1 media types and refuses others with 415', async () => {
@@ -68,11 +75,11 @@ describe('reference agent', () => {
   })
 
   it('traces every message with its envelope facts and schema verdict', async () => {
-    const mark = inviter.agent.tap.mark()
+    const mark = inviter.agent.tap.log.mark()
     const { inviterConn, inviteeConn } = await connect(2)
-    await invitee.sendBasicMessage(inviteeConn, 'traced')
-    await inviter.waitForBasicMessage(inviterConn, 'traced')
-    const inbound = inviter.agent.tap.since(mark).filter((e) => e.direction === 'inbound')
+    await msg(invitee).sendBasicMessage(inviteeConn, 'traced')
+    await msg(inviter).waitForBasicMessage(inviterConn, 'traced')
+    const inbound = inviter.agent.tap.log.since(mark).filter((e) => e.direction === 'inbound')
     assert.deepEqual(
       inbound.map((e) => e.type.split('/').slice(-1)[0]),
       ['request', 'complete', 'message'],
@@ -82,7 +89,7 @@ describe('reference agent', () => {
       assert.ok(e.envelope.senderKey && e.envelope.recipientKey)
       assert.deepEqual(e.schema?.valid, true, `${e.type}: ${e.schema?.errors.join('; ')}`)
     }
-    const outbound = inviter.agent.tap.since(mark).find((e) => e.direction === 'outbound')
+    const outbound = inviter.agent.tap.log.since(mark).find((e) => e.direction === 'outbound')
     assert.match(outbound?.envelope.endpoint ?? '', /^http:\/\/127\.0\.0\.1:\d+$/)
     assert.equal(outbound?.delivery, 'HTTP 202')
   })
@@ -103,20 +110,21 @@ describe('reference agent', () => {
   it('applies named faults: anoncrypt, and hold then release in order', async () => {
     const { inviterConn, inviteeConn } = await connect()
     inviter.agent.faults.arm({ name: 'anoncrypt' }, 'basicmessage/message')
-    await inviter.sendBasicMessage(inviterConn, 'anon')
-    const anon = await invitee.waitForInbound((e) => e.message.content === 'anon', 'the anoncrypted message')
+    await msg(inviter).sendBasicMessage(inviterConn, 'anon')
+    const anon = await inbound(invitee, (e) => e.message.content === 'anon', 'the anoncrypted message')
     assert.equal(anon.envelope.alg, 'Anoncrypt')
     assert.equal(anon.envelope.senderKey, undefined)
 
     inviter.agent.faults.arm({ name: 'hold' }, 'basicmessage/message')
-    await inviter.sendBasicMessage(inviterConn, 'first')
-    await inviter.sendBasicMessage(inviterConn, 'second')
-    await invitee.waitForBasicMessage(inviteeConn, 'second')
+    await msg(inviter).sendBasicMessage(inviterConn, 'first')
+    await msg(inviter).sendBasicMessage(inviterConn, 'second')
+    await msg(invitee).waitForBasicMessage(inviteeConn, 'second')
     assert.equal(inviter.agent.faults.heldCount(), 1)
     await inviter.agent.faults.release()
-    await invitee.waitForBasicMessage(inviteeConn, 'first')
-    const order = invitee.agent.tap
-      .forConnection(inviteeConn)
+    await msg(invitee).waitForBasicMessage(inviteeConn, 'first')
+    const order = invitee.agent.tap.log
+      .all()
+      .filter((e) => e.connectionId === inviteeConn)
       .filter((e) => e.direction === 'inbound' && ['first', 'second'].includes(String(e.message.content)))
       .map((e) => e.message.content)
     assert.deepEqual(order, ['second', 'first'])
@@ -153,13 +161,13 @@ describe('reference agent', () => {
     const { inviterConn } = await connect()
     const probe = newMessage('https://didcomm.org/no-such-protocol/1.0/probe')
     await inviter.agent.sendOnConnection(inviter.agent.connections.require(inviterConn), probe)
-    const report = await inviter.waitForInbound((e) => e.pthid === probe['@id'], 'problem report')
+    const report = await inbound(inviter, (e) => e.pthid === probe['@id'], 'problem report')
     assert.match(report.type, /problem-report$/)
   })
 
   it('refuses an invitation without handshake_protocols or requests~attach', async () => {
     inviter.agent.faults.arm({ name: 'drop-field', path: 'handshake_protocols' }, 'out-of-band/invitation')
-    const { invitation } = await inviter.createInvitation()
-    await assert.rejects(invitee.receiveInvitation(invitation), /neither handshake_protocols nor requests~attach/)
+    const { invitation } = await conn(inviter).createInvitation()
+    await assert.rejects(conn(invitee).receiveInvitation(invitation), /neither handshake_protocols nor requests~attach/)
   })
 })

@@ -6,8 +6,8 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { after, before, describe, it } from 'node:test'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
-import type { Summary } from '../runner/summary.js'
-import type { Evidence } from '../steps/support/evidence.js'
+import type { Summary } from '../contract/summary.js'
+import type { Evidence } from '../contract/evidence.js'
 
 const ROOT = path.resolve(import.meta.dirname, '..')
 const CLI = path.join(ROOT, 'bin', 'didcomm-conformance.js')

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import type { TraceEntry } from '../agents/reference/didcomm/tap.js'
+import type { TraceEntry } from '../contract/trace.js'
 import { reportPage } from '../reports/html/page.js'
 import { compareRuns } from '../reports/compare.js'
 import { implementationReport, implementationReportHtml } from '../reports/implementation.js'
@@ -12,10 +12,18 @@ import { writeReports } from '../reports/index.js'
 import type { RunData } from '../reports/load.js'
 import { interopMatrix, roleTotals } from '../reports/matrix.js'
 import { messageFlow } from '../reports/sequence.js'
+import { versionComparisons } from '../reports/versions.js'
 import { formatRoleTable } from '../runner/progress.js'
-import { statementVerdicts, type Statement } from '../runner/statements.js'
-import { totalsOf, type ScenarioResult, type Summary } from '../runner/summary.js'
-import type { Evidence } from '../steps/support/evidence.js'
+import { statementVerdicts } from '../runner/statements.js'
+import {
+  totalsOf,
+  type ScenarioResult,
+  type Statement,
+  type StatementVerdicts,
+  type Summary,
+  type VerdictStatus,
+} from '../contract/summary.js'
+import type { Evidence } from '../contract/evidence.js'
 
 const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'didcomm-conformance.js')
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reports-test-'))
@@ -40,10 +48,10 @@ function summaryOf(scenarios: ScenarioResult[], statements: Statement[] = []): S
     tags: null,
     totals: totalsOf(scenarios),
     warnings: [],
-    statements: statementVerdicts(statements, scenarios, ['reference', 'acapy']),
+    statements: statementVerdicts(statements, scenarios, ['reference@0.1.0', 'acapy@0.12.8']),
     agents: [
-      { name: 'reference', version: '0.1.0' },
-      { name: 'acapy', version: '0.12.8' },
+      { id: 'reference@0.1.0', family: 'reference', version: '0.1.0' },
+      { id: 'acapy@0.12.8', family: 'acapy', version: '0.12.8' },
     ],
     scenarios,
   }
@@ -63,7 +71,7 @@ function entry(seq: number, agent: string, direction: TraceEntry['direction'], e
   }
 }
 
-const inviter = { inviter: 'reference', invitee: 'acapy' }
+const inviter = { inviter: 'reference@0.1.0', invitee: 'acapy@0.12.8' }
 const rotate: Statement = {
   id: '0794-07',
   level: 'MUST',
@@ -98,7 +106,7 @@ function hostileRun(): RunData {
     scenario(HOSTILE, inviter, 'failed', {
       error: `Error: </pre><img src=x onerror=alert(1)>\n    at x (/y.ts:1:1)`,
       evidence: 'evidence/001-x.json',
-      expected: { agent: 'acapy', reference: 'javascript:alert(1)', reason: HOSTILE },
+      expected: { agent: 'acapy@0.12.8', reference: 'javascript:alert(1)', reason: HOSTILE },
     }),
   ]
   return { dir, summary: summaryOf(scenarios), evidence: new Map([['evidence/001-x.json', hostileEvidence]]) }
@@ -119,9 +127,9 @@ describe('report.html', () => {
   it('shows in each matrix cell the counts of its agent in its role, a failed SHOULD as a warning', () => {
     const scenarios = [
       scenario('a', inviter, 'passed'),
-      scenario('b', inviter, 'failed', { expected: { agent: 'acapy', reference: 'https://example.org/1' } }),
-      scenario('c', { inviter: 'acapy', invitee: 'acapy' }, 'passed'),
-      scenario('d', { rotating_party: 'reference', observing_party: 'acapy' }, 'failed', {
+      scenario('b', inviter, 'failed', { expected: { agent: 'acapy@0.12.8', reference: 'https://example.org/1' } }),
+      scenario('c', { inviter: 'acapy@0.12.8', invitee: 'acapy@0.12.8' }, 'passed'),
+      scenario('d', { rotating_party: 'reference@0.1.0', observing_party: 'acapy@0.12.8' }, 'failed', {
         feature: ROTATE,
         tags: ['@0794-13', '@should'],
       }),
@@ -136,9 +144,9 @@ describe('report.html', () => {
       const n = (outcome: string) => Number(m.match(new RegExp(`count ${outcome}".*?<span class="n">(\\d+)<`))?.[1])
       return [n('passed'), n('failed'), n('warning')]
     }
-    assert.deepEqual(cell(CONNECTION, 'acapy', 'invitee'), [2, 1, 0])
-    assert.deepEqual(cell(CONNECTION, 'acapy', 'inviter'), [1, 0, 0])
-    assert.deepEqual(cell(ROTATE, 'acapy', 'observing_party'), [0, 0, 1])
+    assert.deepEqual(cell(CONNECTION, 'acapy@0.12.8', 'invitee'), [2, 1, 0])
+    assert.deepEqual(cell(CONNECTION, 'acapy@0.12.8', 'inviter'), [1, 0, 0])
+    assert.deepEqual(cell(ROTATE, 'acapy@0.12.8', 'observing_party'), [0, 0, 1])
     assert.ok(
       !html.includes('data-agent="reference" data-role='),
       'the reference agent beside an agent under test is the instrument',
@@ -204,7 +212,11 @@ describe('report.html', () => {
     writeFileSync(path.join(run, 'summary.json'), JSON.stringify(hostileRun().summary))
     writeFileSync(path.join(run, 'evidence', '001-x.json'), JSON.stringify(hostileEvidence))
     const written = writeReports(run).map((f) => path.basename(f))
-    assert.deepEqual(written, ['report.html', 'implementation-report-acapy.md', 'implementation-report-acapy.html'])
+    assert.deepEqual(written, [
+      'report.html',
+      'implementation-report-acapy_0.12.8.md',
+      'implementation-report-acapy_0.12.8.html',
+    ])
     assert.throws(() => readFileSync(path.join(run, 'implementation-report-gone.md')))
   })
 })
@@ -213,14 +225,18 @@ describe('implementation report', () => {
   const scenarios = [
     scenario(
       'the ack moves the rotating party to its new DID',
-      { rotating_party: 'acapy', observing_party: 'reference' },
+      { rotating_party: 'acapy@0.12.8', observing_party: 'reference@0.1.0' },
       'failed',
       {
         feature: ROTATE,
         tags: ['@RFC0794', '@0794-07'],
         error: 'Error: no ack\n    at wait (/harness/waitFor.ts:1:1)',
         evidence: 'evidence/001-x.json',
-        expected: { agent: 'acapy', reference: 'https://example.org/acapy/1', reason: 'registers the wrong class' },
+        expected: {
+          agent: 'acapy@0.12.8',
+          reference: 'https://example.org/acapy/1',
+          reason: 'registers the wrong class',
+        },
       },
     ),
     scenario('a', inviter, 'passed'),
@@ -242,10 +258,10 @@ describe('implementation report', () => {
     summary: summaryOf(scenarios, [rotate]),
     evidence: new Map([['evidence/001-x.json', evidence]]),
   }
-  const markdown = implementationReport(run, 'acapy')
+  const markdown = implementationReport(run, 'acapy@0.12.8')
 
   it('names the agent, its version, the date and the harness', () => {
-    assert.match(markdown, /^# Implementation report: acapy 0\.12\.8$/m)
+    assert.match(markdown, /^# Implementation report: acapy@0\.12\.8$/m)
     assert.match(markdown, /^- version: 0\.12\.8$/m)
     assert.match(markdown, /^- date: 2026-01-02 /m)
     assert.match(markdown, /^- harness: didcomm-conformance 0\.1\.0$/m)
@@ -257,7 +273,10 @@ describe('implementation report', () => {
 
   it('gives each deviation its error, decrypted messages, the agent’s log and the expectation', () => {
     const deviation = markdown.slice(markdown.indexOf('## Deviations'))
-    assert.match(deviation, /### 1\. the ack moves the rotating party to its new DID — acapy as rotating_party/)
+    assert.match(
+      deviation,
+      /### 1\. the ack moves the rotating party to its new DID — acapy@0\.12\.8 as rotating_party/,
+    )
     assert.match(deviation, /known deviation: https:\/\/example\.org\/acapy\/1 — registers the wrong class/)
     assert.match(deviation, /```text\nError: no ack\n```/, 'the error without the harness’s stack')
     assert.match(deviation, /\| 1 +\| reference-1 → acapy-1 \| `did-rotate\/1\.0\/ack` \|/)
@@ -268,7 +287,7 @@ describe('implementation report', () => {
   })
 
   it('renders the same report as a page in which message contents stay text', () => {
-    const html = implementationReportHtml(markdown, 'acapy')
+    const html = implementationReportHtml(markdown, 'acapy@0.12.8')
     assert.ok(html.startsWith('<!doctype html>'))
     assert.ok(!html.includes('<script>'))
     assert.match(html, /&lt;script&gt;x&lt;\/script&gt;/)
@@ -280,13 +299,13 @@ describe('the closing table of a run', () => {
   it('counts passed, failed (expected) and warnings per agent and role', () => {
     const summary = summaryOf([
       scenario('a', inviter, 'passed'),
-      scenario('b', inviter, 'failed', { expected: { agent: 'acapy', reference: 'r' } }),
+      scenario('b', inviter, 'failed', { expected: { agent: 'acapy@0.12.8', reference: 'r' } }),
     ])
     assert.deepEqual(
       roleTotals(summary).map((r) => [r.agent, r.role, r.counts.passed, r.counts.failed, r.counts.expected]),
-      [['acapy', 'invitee', 1, 1, 1]],
+      [['acapy@0.12.8', 'invitee', 1, 1, 1]],
     )
-    assert.match(formatRoleTable(summary), /│ acapy +│ invitee +│ +1 │ +1 \(1 expected\) │ +0 │ +0 │/)
+    assert.match(formatRoleTable(summary), /│ acapy@0\.12\.8 +│ invitee +│ +1 │ +1 \(1 expected\) │ +0 │ +0 │ +0 │/)
   })
 })
 
@@ -294,14 +313,14 @@ describe('didcomm-conformance compare', () => {
   const before = [
     scenario('stays', inviter, 'passed'),
     scenario('breaks', inviter, 'passed'),
-    scenario('breaks', { inviter: 'acapy', invitee: 'reference' }, 'passed'),
+    scenario('breaks', { inviter: 'acapy@0.12.8', invitee: 'reference@0.1.0' }, 'passed'),
     scenario('mends', inviter, 'failed'),
     scenario('goes', inviter, 'passed'),
   ]
   const later = [
-    scenario('stays', { invitee: 'acapy', inviter: 'reference' }, 'passed'),
+    scenario('stays', { invitee: 'acapy@0.12.8', inviter: 'reference@0.1.0' }, 'passed'),
     scenario('breaks', inviter, 'failed', { error: 'Error: timed out\n    at x' }),
-    scenario('breaks', { inviter: 'acapy', invitee: 'reference' }, 'passed'),
+    scenario('breaks', { inviter: 'acapy@0.12.8', invitee: 'reference@0.1.0' }, 'passed'),
     scenario('mends', inviter, 'passed'),
     scenario('arrives', inviter, 'failed'),
   ]
@@ -317,7 +336,7 @@ describe('didcomm-conformance compare', () => {
     const c = compareRuns(summaryOf(before), summaryOf(later))
     assert.deepEqual(
       c.regressions.map((s) => [s.name, s.roles.inviter, s.error]),
-      [['breaks', 'reference', 'Error: timed out']],
+      [['breaks', 'reference@0.1.0', 'Error: timed out']],
     )
     assert.deepEqual(
       c.fixes.map((s) => s.name),
@@ -341,7 +360,7 @@ describe('didcomm-conformance compare', () => {
     assert.equal(result.status, 1, result.stderr)
     assert.match(
       result.stdout,
-      /regressions \(passed → failed\): 1\n {2}✘ Connection establishment › breaks {2}\[inviter=reference invitee=acapy\]/,
+      /regressions \(passed → failed\): 1\n {2}✘ Connection establishment › breaks {2}\[inviter=reference@0\.1\.0 invitee=acapy@0\.12\.8\]/,
     )
     assert.match(result.stdout, /fixes \(failed → passed\): 1\n {2}✔ .* › mends/)
   })
@@ -356,5 +375,49 @@ describe('didcomm-conformance compare', () => {
     })
     assert.equal(missing.status, 2)
     assert.match(missing.stderr, /holds no summary\.json/)
+  })
+})
+
+describe('versions compared', () => {
+  it('lists the statements whose verdict changed from the older version to the newer', () => {
+    const st = (id: string, verdicts: Array<[string, VerdictStatus]>): StatementVerdicts => ({
+      id,
+      level: 'MUST',
+      role: 'rotating_party',
+      check: `check ${id}`,
+      verdicts: verdicts.map(([agent, status]) => ({ agent, role: 'rotating_party', status, scenarios: [] })),
+    })
+    const summary: Summary = {
+      ...summaryOf([]),
+      agents: [
+        { id: 'acapy@1.7.0', family: 'acapy', version: '1.7.0' },
+        { id: 'acapy@0.12.8', family: 'acapy', version: '0.12.8' },
+        { id: 'reference@0.1.0', family: 'reference', version: '0.1.0' },
+      ],
+      statements: [
+        st('0794-07', [
+          ['acapy@0.12.8', 'failed'],
+          ['acapy@1.7.0', 'passed'],
+        ]),
+        st('0794-04', [
+          ['acapy@0.12.8', 'failed'],
+          ['acapy@1.7.0', 'failed'],
+        ]),
+        st('0794-13', [
+          ['acapy@0.12.8', 'untested'],
+          ['acapy@1.7.0', 'warning'],
+        ]),
+      ],
+    }
+    const [c, ...others] = versionComparisons(summary)
+    assert.equal(others.length, 0, 'one family ran in two versions')
+    assert.equal(c?.from, 'acapy@0.12.8')
+    assert.equal(c?.to, 'acapy@1.7.0')
+    assert.equal(c?.compared, 2, 'an untested verdict is not compared')
+    assert.deepEqual(
+      c?.changes.map((x) => [x.statement, x.before, x.after]),
+      [['0794-07', 'failed', 'passed']],
+    )
+    assert.match(reportPage({ summary, dir, evidence: new Map() }), /<h3>acapy@0\.12\.8 → acapy@1\.7\.0<\/h3>/)
   })
 })

@@ -9,6 +9,7 @@ import {
   validateEnvelope,
   validateMessage,
   validateProtectedHeader,
+  validateSummary,
   type SchemaVerdict,
 } from '../schemas/validate.js'
 
@@ -172,5 +173,58 @@ describe('message type routing', () => {
       x: 1,
     })
     assert.deepEqual(envelope.errors, ["/ must NOT have additional properties 'x'"])
+  })
+})
+
+describe('summary.json schema (the run contract)', () => {
+  const summary = () => ({
+    harness: { name: 'didcomm-conformance', version: '0.1.0' },
+    startedAt: '2026-12-01T10:00:00.000Z',
+    durationMs: 1200,
+    tags: '@RFC0794',
+    totals: { passed: 1, failed: 1, skipped: 0, untested: 0, warnings: 0 },
+    warnings: [],
+    statements: [
+      {
+        id: '0794-07',
+        level: 'MUST',
+        role: 'rotating_party',
+        check: 'the ack moves the rotating party to its new DID',
+        verdicts: [
+          { agent: 'acapy@1.7.0', role: 'rotating_party', status: 'failed', scenarios: ['x'], expected: true },
+        ],
+      },
+    ],
+    agents: [{ id: 'acapy@1.7.0', family: 'acapy', version: '1.7.0' }],
+    scenarios: [
+      {
+        feature: 'DID Rotate 1.0 (RFC 0794)',
+        name: 'x',
+        tags: ['@0794-07'],
+        roles: { rotating_party: 'acapy@1.7.0', observing_party: 'reference@0.1.0' },
+        status: 'failed',
+        durationMs: 10,
+        error: 'timed out',
+        evidence: 'evidence/001-x.json',
+        expected: { agent: 'acapy@1.7.0', reference: 'https://example.org/1' },
+      },
+    ],
+  })
+
+  it('accepts a summary whose agents are named by agent id', () => {
+    const verdict = validateSummary(summary())
+    assert.ok(verdict.valid, verdict.errors.join('; '))
+  })
+
+  it('refuses a bare family as an agent, an unknown status and a missing total', () => {
+    const bare = summary()
+    ;(bare.scenarios[0] as { roles: Record<string, string> }).roles.rotating_party = 'acapy'
+    assert.match(validateSummary(bare).errors.join('\n'), /roles\/rotating_party must match pattern/)
+    const status = summary()
+    ;(status.scenarios[0] as { status: string }).status = 'flaky'
+    assert.match(validateSummary(status).errors.join('\n'), /status must be equal to one of the allowed values/)
+    const totals = summary() as { totals: Partial<ReturnType<typeof summary>['totals']> }
+    delete totals.totals.untested
+    assert.match(validateSummary(totals).errors.join('\n'), /must have required property 'untested'/)
   })
 })

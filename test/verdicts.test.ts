@@ -4,8 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { applyExpectations, ExpectationsError, loadExpectations } from '../runner/expectations.js'
-import { loadStatements, statementTable, statementVerdicts, type Statement } from '../runner/statements.js'
-import { totalsOf, warningsOf, type ScenarioResult } from '../runner/summary.js'
+import { loadStatements, statementTable, statementVerdicts } from '../runner/statements.js'
+import { totalsOf, warningsOf, type ScenarioResult, type Statement } from '../contract/summary.js'
 
 const must: Statement = { id: '0794-02', level: 'MUST', role: 'rotating_party', section: '', text: '', check: 'c' }
 const should: Statement = { ...must, id: '0794-13', level: 'SHOULD', role: 'observing_party' }
@@ -45,7 +45,7 @@ describe('statement verdicts', () => {
   })
 
   it('counts a failed SHOULD scenario as a warning, not a failure', () => {
-    assert.deepEqual(totalsOf(scenarios), { passed: 1, failed: 1, skipped: 0, warnings: 1 })
+    assert.deepEqual(totalsOf(scenarios), { passed: 1, failed: 1, skipped: 0, untested: 0, warnings: 1 })
     assert.deepEqual(warningsOf(scenarios)[0]?.statements, ['0794-13'])
   })
 
@@ -78,27 +78,39 @@ describe('expectations', () => {
     const file = loadExpectations(
       write('ok.json', {
         acapy: [
-          { statement: '0794-02', role: 'rotating_party', reference: 'https://example.org/issue/1' },
-          { scenario: 'x', reference: 'https://example.org/issue/2' },
+          {
+            versions: '0.12.x',
+            statement: '0794-02',
+            role: 'rotating_party',
+            reference: 'https://example.org/issue/1',
+          },
+          { versions: '*', scenario: 'x', reference: 'https://example.org/issue/2' },
         ],
       }),
     )
-    const failing = scenario('a', ['@0794-02'], { rotating_party: 'acapy', observing_party: 'reference' }, 'failed')
-    const fixed = scenario('x', [], { inviter: 'acapy', invitee: 'reference' }, 'passed')
+    const failing = scenario(
+      'a',
+      ['@0794-02'],
+      { rotating_party: 'acapy@0.12.8', observing_party: 'reference@0.1.0' },
+      'failed',
+    )
+    const fixed = scenario('x', [], { inviter: 'acapy@0.12.8', invitee: 'reference@0.1.0' }, 'passed')
     const verdict = applyExpectations([failing, fixed], file)
     assert.equal(failing.expected?.reference, 'https://example.org/issue/1')
     assert.equal(verdict.expectedFailures, 1)
-    assert.deepEqual(verdict.unexpectedPasses, [{ agent: 'acapy', expectation: 'x', scenario: 'x' }])
+    assert.deepEqual(verdict.unexpectedPasses, [{ agent: 'acapy@0.12.8', expectation: 'x', scenario: 'x' }])
   })
 
   it('excuses a failure against another agent only when the entry names that peer', () => {
     const file = loadExpectations(
       write('peer.json', {
-        acapy: [{ scenario: 's', role: 'invitee', peer: 'credo', reference: 'https://example.org/3' }],
+        acapy: [
+          { versions: '0.12.8', scenario: 's', role: 'invitee', peer: 'credo', reference: 'https://example.org/3' },
+        ],
       }),
     )
-    const withCredo = scenario('s', [], { inviter: 'credo', invitee: 'acapy' }, 'failed')
-    const withItself = scenario('s', [], { inviter: 'acapy', invitee: 'acapy' }, 'passed')
+    const withCredo = scenario('s', [], { inviter: 'credo@0.5.19', invitee: 'acapy@0.12.8' }, 'failed')
+    const withItself = scenario('s', [], { inviter: 'acapy@0.12.8', invitee: 'acapy@0.12.8' }, 'passed')
     const verdict = applyExpectations([withCredo, withItself], file)
     assert.ok(withCredo.expected)
     assert.deepEqual(verdict.unexpectedPasses, [])
@@ -107,20 +119,62 @@ describe('expectations', () => {
   it('does not excuse a failure between two agents under test, nor in another role', () => {
     const file = loadExpectations(
       write('role.json', {
-        acapy: [{ statement: '0794-02', role: 'rotating_party', reference: 'https://example.org/1' }],
+        acapy: [
+          { versions: '0.12.8', statement: '0794-02', role: 'rotating_party', reference: 'https://example.org/1' },
+        ],
       }),
     )
-    const pair = scenario('a', ['@0794-02'], { rotating_party: 'acapy', observing_party: 'credo' }, 'failed')
-    const otherRole = scenario('b', ['@0794-02'], { rotating_party: 'reference', observing_party: 'acapy' }, 'failed')
+    const pair = scenario(
+      'a',
+      ['@0794-02'],
+      { rotating_party: 'acapy@0.12.8', observing_party: 'credo@0.5.19' },
+      'failed',
+    )
+    const otherRole = scenario(
+      'b',
+      ['@0794-02'],
+      { rotating_party: 'reference@0.1.0', observing_party: 'acapy@0.12.8' },
+      'failed',
+    )
     applyExpectations([pair, otherRole], file)
     assert.equal(pair.expected, undefined)
     assert.equal(otherRole.expected, undefined)
   })
 
-  it('refuses an entry without a public reference', () => {
+  it('applies an entry only to the versions it names', () => {
+    const file = loadExpectations(
+      write('versions.json', {
+        acapy: [
+          { versions: '<1.0.0', statement: '0794-02', role: 'rotating_party', reference: 'https://example.org/4' },
+        ],
+      }),
+    )
+    const old = scenario(
+      'a',
+      ['@0794-02'],
+      { rotating_party: 'acapy@0.12.8', observing_party: 'reference@0.1.0' },
+      'failed',
+    )
+    const current = scenario(
+      'a',
+      ['@0794-02'],
+      { rotating_party: 'acapy@1.7.0', observing_party: 'reference@0.1.0' },
+      'failed',
+    )
+    applyExpectations([old, current], file)
+    assert.equal(old.expected?.agent, 'acapy@0.12.8')
+    assert.equal(current.expected, undefined)
+  })
+
+  it('refuses an entry without a public reference or without a version range', () => {
     assert.throws(
-      () => loadExpectations(write('bad.json', { acapy: [{ statement: '0794-02' }] })),
+      () => loadExpectations(write('bad.json', { acapy: [{ versions: '*', statement: '0794-02' }] })),
       (e: Error) => e instanceof ExpectationsError && /no public reference/.test(e.message),
+    )
+    assert.throws(
+      () =>
+        loadExpectations(write('bad2.json', { acapy: [{ statement: '0794-02', reference: 'https://example.org/5' }] })),
+      (e: Error) => e instanceof ExpectationsError && /no valid semver range/.test(e.message),
     )
     rmSync(dir, { recursive: true, force: true })
   })

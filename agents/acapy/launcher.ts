@@ -1,21 +1,22 @@
 /**
- * Starts ACA-Py (`aca-py start`) as an agent under test on loopback ports, with a throw-away Askar
- * wallet and its output captured in the run directory, and stops it again (common/processes.ts
- * stops it also when the harness exits or is interrupted).
+ * Starts ACA-Py (`aca-py start`) of a supported release (versions.ts) as an agent under test on loopback
+ * ports, with a throw-away Askar wallet and its output captured in the run directory, and stops it again
+ * (common/processes.ts stops it also when the harness exits or is interrupted).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, mkdirSync, openSync } from 'node:fs'
-import net from 'node:net'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import bs58 from 'bs58'
-import { manage, type ManagedProcess } from '../../common/processes.js'
+import { spawnManaged, StartError } from '../../common/managedSpawn.js'
+import { PortUnavailableError, reservePorts } from '../../common/ports.js'
 import { tailFile } from '../../common/tail.js'
-import { pollUntil, WaitTimeoutError } from '../../common/waitFor.js'
 import { ensureAcapyInstalled } from './install.js'
+import { ACAPY_VERSION_SPECS, ACAPY_VERSIONS, DEFAULT_ACAPY_VERSION, isAcapyVersion } from './versions.js'
 
 export interface AcapyLaunchOptions {
   label: string
+  /** One of ACAPY_VERSIONS (default DEFAULT_ACAPY_VERSION); a string, as agent ids from the command line are. */
+  version?: string
   /** Per-run directory; the wallet and the log go into a fresh subdirectory of it. */
   runDir: string
   webhookUrl?: string
@@ -40,47 +41,18 @@ export interface AcapyProcess {
   /** As reported by the running agent's `GET /status`. */
   version: string
   pid: number
+  /** Resolves with how the process ended (`signal SIGKILL`, `code 1`) once it has, however that came about. */
+  exited: Promise<string>
   stop(): Promise<void>
   /** The last lines of the log, with the API key and the wallet key redacted. */
   logTail(lines?: number): Promise<string>
 }
 
-export class AcapyLaunchError extends Error {}
-
-/** Why a start failed before the ready timeout: the process exited, or could not bind its port. */
-class StartFailure extends Error {}
+export class AcapyLaunchError extends StartError {}
 
 const HOST = '127.0.0.1'
 const DEFAULT_READY_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 5_000
-
-async function listen(port: number): Promise<net.Server> {
-  const server = net.createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host: HOST, port }, resolve)
-  })
-  return server
-}
-
-/** Free ports for the requested ones left undefined; given ones are checked, so a clash fails before spawning. */
-async function reservePorts(requested: { name: string; port: number | undefined }[]): Promise<number[]> {
-  const servers: net.Server[] = []
-  try {
-    for (const { name, port } of requested) {
-      try {
-        servers.push(await listen(port ?? 0))
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code
-        throw new AcapyLaunchError(`${name} port ${port} on ${HOST} is not available (${code}): choose another port`)
-      }
-    }
-    return servers.map((s) => (s.address() as net.AddressInfo).port)
-  } finally {
-    // Held together until here so that two picked ports cannot coincide.
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))))
-  }
-}
 
 function redactor(secrets: string[]): (text: string) => string {
   return (text) => secrets.reduce((acc, secret) => acc.replaceAll(secret, '[REDACTED]'), text)
@@ -119,11 +91,18 @@ async function isReady(adminUrl: string, inboundUrl: string): Promise<boolean> {
 }
 
 export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProcess> {
-  const { bin } = await ensureAcapyInstalled({ quiet: true })
-  const [inboundPort, adminPort] = await reservePorts([
+  const requested = opts.version ?? DEFAULT_ACAPY_VERSION
+  if (!isAcapyVersion(requested)) {
+    throw new AcapyLaunchError(`ACA-Py ${requested} is not supported: use one of ${ACAPY_VERSIONS.join(', ')}`)
+  }
+  const spec = ACAPY_VERSION_SPECS[requested]
+  const { bin } = await ensureAcapyInstalled({ version: requested, quiet: true })
+  const [inboundPort, adminPort] = await reservePorts(HOST, [
     { name: 'inbound', port: opts.inboundPort },
     { name: 'admin', port: opts.adminPort },
-  ])
+  ]).catch((e: unknown) => {
+    throw e instanceof PortUnavailableError ? new AcapyLaunchError(e.message) : e
+  })
   const id = randomBytes(4).toString('hex')
   const slug = opts.label.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40) || 'agent'
   const walletName = `${slug}-${id}`
@@ -140,7 +119,7 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   const args = ['start', '--label', opts.label]
   args.push('--inbound-transport', 'http', HOST, String(inboundPort), '--outbound-transport', 'http')
   args.push('--endpoint', inboundUrl, '--admin', HOST, String(adminPort))
-  args.push('--wallet-type', 'askar', '--wallet-name', walletName, '--wallet-key-derivation-method', 'RAW')
+  args.push('--wallet-type', spec.walletType, '--wallet-name', walletName, '--wallet-key-derivation-method', 'RAW')
   // Fresh wallet per launch; sqlite lives under $ACAPY_HOME (the askar sqlite path ignores --wallet-storage-config).
   args.push('--auto-provision', '--log-level', 'info')
   if (opts.genesisFile) args.push('--genesis-file', opts.genesisFile)
@@ -151,7 +130,7 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   args.push('--auto-accept-invites', '--auto-accept-requests')
   // Only adds `ping` webhooks; it changes nothing on the wire.
   args.push('--monitor-ping')
-  // --emit-new-didcomm-prefix / --emit-new-didcomm-mime-type are forced on in 0.12, so they are not passed.
+  // --emit-new-didcomm-prefix / --emit-new-didcomm-mime-type are forced on since 0.12, so they are not passed.
   if (opts.webhookUrl) args.push('--webhook-url', opts.webhookUrl)
   args.push(...(opts.extraArgs ?? []))
 
@@ -168,48 +147,34 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   })
   if (opts.walletSeed) env.ACAPY_WALLET_SEED = opts.walletSeed
 
-  // stdout and stderr go straight to the file, so even a crash before logging is configured is kept.
-  const logFd = openSync(logFile, 'a')
-  let child: ChildProcess
-  try {
-    child = spawn(bin, args, { env, cwd: home, detached: true, stdio: ['ignore', logFd, logFd] })
-  } finally {
-    closeSync(logFd)
-  }
-  const proc: ManagedProcess = manage(child, () => proc.stop(STOP_GRACE_MS))
-
-  const logTail = async (lines = 40) => redact(await tailFile(logFile, lines))
-  const fail = async (cause: string): Promise<never> => {
-    await proc.stop(STOP_GRACE_MS)
-    throw new AcapyLaunchError(
-      `ACA-Py "${opts.label}" failed to start: ${cause}\n--- log tail (${logFile}) ---\n${await logTail()}`,
-    )
-  }
-
-  const timeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS
-  try {
-    // ACA-Py announces nothing before it is ready, so readiness is polled (bounded).
-    await pollUntil({
-      timeoutMs,
-      awaited: `ACA-Py "${opts.label}" to be ready`,
-      probe: async () => {
-        if (proc.exitInfo) throw new StartFailure(`process exited (${proc.exitInfo}) before becoming ready`)
-        const ready = await isReady(adminUrl, inboundUrl)
-        // Read after the readiness check, so a bind failure logged just before readiness is not missed.
-        const bind = bindFailure(await tailFile(logFile, 400))
-        if (bind) throw new StartFailure(`cannot listen on ${bind}`)
-        return ready ? true : undefined
-      },
-    })
-  } catch (e) {
-    return fail(e instanceof WaitTimeoutError ? `not ready within ${timeoutMs} ms` : (e as Error).message)
-  }
+  const proc = spawnManaged({
+    name: `ACA-Py "${opts.label}"`,
+    command: bin,
+    args,
+    env,
+    cwd: home,
+    logFile,
+    redact,
+    stopGraceMs: STOP_GRACE_MS,
+    startError: AcapyLaunchError,
+  })
+  // ACA-Py announces nothing before it is ready, so readiness is polled (bounded).
+  await proc.waitReady({
+    timeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+    probe: async () => {
+      const ready = await isReady(adminUrl, inboundUrl)
+      // Read after the readiness check, so a bind failure logged just before readiness is not missed.
+      const bind = bindFailure(await tailFile(logFile, 400))
+      if (bind) throw new Error(`cannot listen on ${bind}`)
+      return ready
+    },
+  })
 
   let version: string
   try {
     version = ((await getJson(`${adminUrl}/status`, apiKey)) as { version: string }).version
   } catch (e) {
-    return fail(`GET /status failed: ${(e as Error).message}`)
+    throw await proc.failStart(`GET /status failed: ${(e as Error).message}`)
   }
 
   return {
@@ -219,8 +184,9 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
     apiKey,
     logFile,
     version,
-    pid: child.pid as number,
-    stop: () => proc.stop(STOP_GRACE_MS),
-    logTail,
+    pid: proc.pid,
+    exited: proc.exited,
+    stop: () => proc.stop(),
+    logTail: (lines) => proc.logTail(lines),
   }
 }

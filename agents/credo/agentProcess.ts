@@ -5,14 +5,11 @@
  * to the run's log file. It exits when the harness goes away.
  */
 import { mkdirSync } from 'node:fs'
-import type { Server } from 'node:http'
 import { createRequire } from 'node:module'
-import net from 'node:net'
 import path from 'node:path'
 import { AskarModule } from '@credo-ts/askar'
 import {
   Agent,
-  BaseLogger,
   BasicMessageEventTypes,
   BasicMessageRole,
   ConnectionEventTypes,
@@ -20,7 +17,6 @@ import {
   HandshakeProtocol,
   HttpOutboundTransport,
   KeyDerivationMethod,
-  LogLevel,
   OutOfBandInvitation,
   PeerDidNumAlgo,
   TrustPingEventTypes,
@@ -32,20 +28,19 @@ import {
 } from '@credo-ts/core'
 import { agentDependencies, HttpInboundTransport } from '@credo-ts/node'
 import { askar, Store } from '@openwallet-foundation/askar-nodejs'
-import type {
-  CredoConnection,
-  CredoEvent,
-  FromChild,
-  Methods,
-  PeerDidNumalgo,
-  StartConfig,
-  ToChild,
-} from './protocol.js'
-
-const HOST = '127.0.0.1'
-/** Credo answers an inbound HTTP request only once the message is processed; its default wait is 10 s. */
-const PROCESSED_MESSAGE_TIMEOUT_MS = 1_000
-const SHUTDOWN_BOUND_MS = 5_000
+import {
+  freePort,
+  HOST,
+  listening,
+  LineLogger,
+  loopbackOnly,
+  PROCESSED_MESSAGE_TIMEOUT_MS,
+  runChild,
+  send,
+  serve,
+  type Handlers,
+} from './child.js'
+import type { CredoConnection, CredoEvent, Methods, PeerDidNumalgo, StartConfig } from './protocol.js'
 
 const NUMALGO: Record<PeerDidNumalgo, PeerDidNumAlgo> = {
   2: PeerDidNumAlgo.MultipleInceptionKeyWithoutDoc,
@@ -56,94 +51,6 @@ const NUMALGO: Record<PeerDidNumalgo, PeerDidNumAlgo> = {
  * the other agents use when nothing is asked for, so a request without a numalgo stays comparable.
  */
 const DEFAULT_REQUEST_NUMALGO: PeerDidNumalgo = 4
-
-const LEVELS: Record<string, LogLevel> = {
-  trace: LogLevel.trace,
-  debug: LogLevel.debug,
-  info: LogLevel.info,
-  warn: LogLevel.warn,
-  error: LogLevel.error,
-}
-
-function send(message: FromChild): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send || !process.connected) return resolve()
-    // Resolves once the message is handed over (or the channel is found closed), so exit can follow.
-    process.send(message, () => resolve())
-  })
-}
-
-/** One line per entry on stdout (the log file), with a secret replaced wherever it would appear. */
-class LineLogger extends BaseLogger {
-  constructor(
-    level: LogLevel,
-    private readonly secrets: string[],
-  ) {
-    super(level)
-  }
-
-  private write(level: LogLevel, message: string, data?: Record<string, unknown>): void {
-    if (!this.isEnabled(level)) return
-    let line = `${new Date().toISOString()} ${LogLevel[level].toUpperCase()} ${message}`
-    if (data) line += ` ${JSON.stringify(data, jsonSafe)}`
-    for (const secret of this.secrets) line = line.replaceAll(secret, '[redacted]')
-    process.stdout.write(`${line}\n`)
-  }
-
-  test(message: string, data?: Record<string, unknown>): void {
-    this.write(LogLevel.test, message, data)
-  }
-  trace(message: string, data?: Record<string, unknown>): void {
-    this.write(LogLevel.trace, message, data)
-  }
-  debug(message: string, data?: Record<string, unknown>): void {
-    this.write(LogLevel.debug, message, data)
-  }
-  info(message: string, data?: Record<string, unknown>): void {
-    this.write(LogLevel.info, message, data)
-  }
-  warn(message: string, data?: Record<string, unknown>): void {
-    this.write(LogLevel.warn, message, data)
-  }
-  error(message: string, data?: Record<string, unknown>): void {
-    this.write(LogLevel.error, message, data)
-  }
-  fatal(message: string, data?: Record<string, unknown>): void {
-    this.write(LogLevel.fatal, message, data)
-  }
-}
-
-function jsonSafe(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack }
-  if (typeof value === 'bigint') return value.toString()
-  return value
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen({ host: HOST, port: 0 }, resolve)
-  })
-  const { port } = server.address() as net.AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
-/** Credo's transport listens on every interface; the agent under test is to be reachable on loopback only. */
-function loopbackOnly(transport: HttpInboundTransport): void {
-  const listen = transport.app.listen.bind(transport.app) as (port: number, host: string) => Server
-  transport.app.listen = ((port: number) => listen(port, HOST)) as unknown as typeof transport.app.listen
-}
-
-async function listening(server: Server | undefined, port: number): Promise<void> {
-  if (!server) throw new Error('the HTTP inbound transport has no server')
-  if (server.listening) return
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve)
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${HOST}:${port}: ${e.code}`)))
-  })
-}
 
 function credoVersion(): string {
   const require = createRequire(import.meta.url)
@@ -156,17 +63,11 @@ function handshakeProtocol(uri: string): HandshakeProtocol {
   throw new Error(`Credo offers no handshake protocol ${uri}`)
 }
 
-function describeError(e: unknown): string {
-  if (!(e instanceof Error)) return String(e)
-  const cause = e.cause instanceof Error ? ` (cause: ${e.cause.message})` : ''
-  return `${e.message}${cause}`
-}
-
 async function main(config: StartConfig): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true })
   // Generated here and never sent anywhere: only this process opens the wallet.
   const walletKey = Store.generateRawKey()
-  const logger = new LineLogger(LEVELS[config.logLevel] ?? LogLevel.debug, [walletKey])
+  const logger = new LineLogger(config.logLevel, [walletKey])
   const port = await freePort()
   const endpoint = `http://${HOST}:${port}`
   const connectionsModule = new ConnectionsModule({
@@ -275,7 +176,7 @@ async function main(config: StartConfig): Promise<void> {
     return result
   }
 
-  const handlers: { [M in keyof Methods]: (params: Methods[M]['params']) => Promise<Methods[M]['result']> } = {
+  const handlers: Omit<Handlers, 'shutdown'> = {
     createInvitation: async ({ handshakeProtocols, label }) => {
       const record = await agent.oob.createInvitation({
         handshakeProtocols: (handshakeProtocols ?? ['https://didcomm.org/didexchange/1.1']).map(handshakeProtocol),
@@ -305,40 +206,9 @@ async function main(config: StartConfig): Promise<void> {
       await agent.connections.hangup({ connectionId })
       return {}
     },
-    shutdown: async () => {
-      await stop()
-      return {}
-    },
   }
 
-  let stopping: Promise<void> | undefined
-  const stop = () => {
-    stopping ??= Promise.race([
-      agent.shutdown(),
-      new Promise<void>((resolve) => setTimeout(resolve, SHUTDOWN_BOUND_MS).unref()),
-    ]).catch((e) => logger.error('shutdown failed', { error: describeError(e) }))
-    return stopping
-  }
-  const stopAndExit = () => void stop().then(() => process.exit(0))
-
-  process.on('message', (message: ToChild) => {
-    if (message.kind !== 'request') return
-    const handler = handlers[message.method] as ((params: unknown) => Promise<unknown>) | undefined
-    logger.debug(`control request ${message.id}: ${message.method}`)
-    const result = handler ? handler(message.params) : Promise.reject(new Error(`no request ${message.method}`))
-    result.then(
-      (result) => send({ kind: 'response', id: message.id, result }),
-      (e) => {
-        logger.warn(`control request ${message.id} (${message.method}) failed: ${describeError(e)}`)
-        return send({ kind: 'response', id: message.id, error: describeError(e) })
-      },
-    )
-  })
-  // The harness is gone (it exited or was killed): nobody can use this agent any more.
-  process.on('disconnect', stopAndExit)
-  process.on('SIGTERM', stopAndExit)
-  // A failing Credo flow must show in the log and fail its scenario, not end the agent for the rest of the run.
-  process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { reason: describeError(reason) }))
+  serve(handlers, agent, logger)
 
   await agent.initialize()
   await listening(inbound.server, port)
@@ -346,10 +216,4 @@ async function main(config: StartConfig): Promise<void> {
   await send({ kind: 'ready', endpoint })
 }
 
-const config = JSON.parse(process.argv[2] ?? '{}') as StartConfig
-main(config).catch(async (e) => {
-  const error = e instanceof Error ? (e.stack ?? e.message) : String(e)
-  process.stderr.write(`Credo agent failed to start: ${error}\n`)
-  await send({ kind: 'start-failed', error: describeError(e) })
-  process.exit(1)
-})
+runChild(main)

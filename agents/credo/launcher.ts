@@ -5,24 +5,27 @@
  * with the reason and its log tail; it cannot take the harness down. Every child started here is
  * stopped when this Node process exits or is interrupted.
  */
-import { fork, type ChildProcess } from 'node:child_process'
-import { manage, type ManagedProcess } from '../../common/processes.js'
-import { tailFile } from '../../common/tail.js'
-import { EventEmitter } from 'node:events'
-import { closeSync, mkdirSync, openSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
+import { EventLog } from '../../common/eventLog.js'
+import { spawnManaged, StartError, type SpawnedProcess } from '../../common/managedSpawn.js'
 import type { CredoEvent, FromChild, Method, Methods, StartConfig, ToChild } from './protocol.js'
 
 export interface CredoLaunchOptions {
   label: string
+  /** The agent process to fork (default: this folder's, Credo 0.5.19). */
+  entry?: string
   /** The wallet goes into this directory. */
   dataDir: string
   /** The child's stdout and stderr (its whole log) are appended here. */
   logFile: string
   readyTimeoutMs?: number
+  /** The bound of each request (default 30 s). */
+  requestTimeoutMs?: number
 }
 
-export class CredoLaunchError extends Error {}
+export class CredoLaunchError extends StartError {}
 
 const ENTRY = path.join(import.meta.dirname, 'agentProcess.ts')
 const DEFAULT_READY_TIMEOUT_MS = 30_000
@@ -38,11 +41,11 @@ interface Pending {
 }
 
 /**
- * A running Credo child. Emits `event` (CredoEvent) for each agent event and `exit` (reason) when
- * the child is gone; `events` keeps every event received.
+ * A running Credo child. `events` keeps every agent event received; once the child is gone, every
+ * wait on it fails at once with the reason and the log tail.
  */
-export class CredoAgentProcess extends EventEmitter {
-  readonly events: CredoEvent[] = []
+export class CredoAgentProcess {
+  readonly events = new EventLog<CredoEvent>(describeEvent)
   /** The agent's DIDComm endpoint, set once the child is ready. */
   endpoint = ''
   /** Why the child is gone (`exited with code 1`, `killed by signal SIGKILL`), once it is. */
@@ -50,14 +53,18 @@ export class CredoAgentProcess extends EventEmitter {
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
   private readonly exited: Promise<void>
-  private readonly proc: ManagedProcess
+  private readonly exitListeners = new Set<(reason: string) => void>()
+
+  private readonly child: ChildProcess
 
   private constructor(
     readonly label: string,
     readonly logFile: string,
-    private readonly child: ChildProcess,
+    private readonly proc: SpawnedProcess,
+    private readonly requestTimeoutMs: number,
   ) {
-    super()
+    const child = proc.child
+    this.child = child
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
         this.onExit(signal ? `was killed by signal ${signal}` : `exited with code ${code}`)
@@ -71,7 +78,6 @@ export class CredoAgentProcess extends EventEmitter {
       })
     })
     child.on('message', (message: FromChild) => this.onMessage(message))
-    this.proc = manage(child, () => this.stop())
   }
 
   get pid(): number {
@@ -84,38 +90,36 @@ export class CredoAgentProcess extends EventEmitter {
 
   static async launch(opts: CredoLaunchOptions): Promise<CredoAgentProcess> {
     mkdirSync(opts.dataDir, { recursive: true })
-    mkdirSync(path.dirname(opts.logFile), { recursive: true })
     const config: StartConfig = {
       label: opts.label,
       dataDir: opts.dataDir,
       logLevel: process.env.DIDCOMM_CONFORMANCE_LOG_LEVEL ?? 'debug',
     }
-    // stdout and stderr go straight to the file, so even a crash before Credo logs anything is kept.
-    const logFd = openSync(opts.logFile, 'a')
-    let child: ChildProcess
-    try {
-      child = fork(ENTRY, [JSON.stringify(config)], {
-        // Only what the child needs: the harness's own flags (a test runner's, say) are not for it. tsx's
-        // ESM hooks alone compile the TypeScript entry, and Credo's CommonJS modules load through Node's
-        // own loader, which starts quicker.
-        execArgv: ['--import', import.meta.resolve('tsx/esm')],
-        cwd: opts.dataDir,
-        // Its own process group, so a Ctrl-C in the terminal reaches the harness, which stops it in order.
-        detached: true,
-        stdio: ['ignore', logFd, logFd, 'ipc'],
-      })
-    } finally {
-      closeSync(logFd)
-    }
-    const agent = new CredoAgentProcess(opts.label, opts.logFile, child)
+    const proc = spawnManaged({
+      name: `Credo "${opts.label}"`,
+      command: opts.entry ?? ENTRY,
+      args: [JSON.stringify(config)],
+      cwd: opts.dataDir,
+      logFile: opts.logFile,
+      // Only what the child needs: the harness's own flags (a test runner's, say) are not for it. tsx's ESM
+      // hooks alone compile the TypeScript entry, and Credo's CommonJS modules load through Node's own
+      // loader, which starts quicker.
+      ipc: { execArgv: ['--import', import.meta.resolve('tsx/esm')] },
+      stopGraceMs: STOP_GRACE_MS,
+      // `agent` is set before anything can stop the process: nothing runs between the two statements.
+      beforeStop: () => agent.shutdown(),
+      startError: CredoLaunchError,
+    })
+    const agent: CredoAgentProcess = new CredoAgentProcess(
+      opts.label,
+      opts.logFile,
+      proc,
+      opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    )
     try {
       await agent.ready(opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS)
     } catch (e) {
-      await agent.stop()
-      throw new CredoLaunchError(
-        `Credo "${opts.label}" failed to start: ${(e as Error).message}\n` +
-          `--- log tail (${opts.logFile}) ---\n${await agent.logTail(40)}`,
-      )
+      throw await proc.failStart(e)
     }
     return agent
   }
@@ -124,7 +128,7 @@ export class CredoAgentProcess extends EventEmitter {
   request<M extends Method>(
     method: M,
     params: Methods[M]['params'],
-    timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
+    timeoutMs = this.requestTimeoutMs,
   ): Promise<Methods[M]['result']> {
     if (!this.alive) return Promise.reject(this.goneError(method))
     const id = this.nextId++
@@ -145,24 +149,24 @@ export class CredoAgentProcess extends EventEmitter {
   }
 
   async logTail(lines = 40): Promise<string> {
-    return (await tailFile(this.logFile, lines)) || `(no log at ${this.logFile})`
+    return (await this.proc.logTail(lines)) || `(no log at ${this.logFile})`
   }
 
   kill(signal: NodeJS.Signals): void {
-    this.proc.signal(signal)
+    this.proc.proc.signal(signal)
   }
 
   /** Shuts Credo down cleanly if it answers, then makes sure the process is gone. */
   async stop(): Promise<void> {
-    if (this.alive) {
-      // Before it is ready the child may not serve requests yet; it stops on SIGTERM either way.
-      if (this.endpoint) await this.request('shutdown', {}, SHUTDOWN_TIMEOUT_MS).catch(() => undefined)
-      else this.kill('SIGTERM')
-      // The child exits when its IPC channel closes.
-      if (this.child.connected) this.child.disconnect()
-    }
-    await this.proc.stop(STOP_GRACE_MS)
+    await this.proc.stop()
     await this.exited
+  }
+
+  /** Asks Credo to shut down cleanly; before it is ready it may not serve requests, and stops on SIGTERM. */
+  private async shutdown(): Promise<void> {
+    if (this.endpoint) await this.request('shutdown', {}, SHUTDOWN_TIMEOUT_MS).catch(() => undefined)
+    // The child exits when its IPC channel closes.
+    if (this.child.connected) this.child.disconnect()
   }
 
   private ready(timeoutMs: number): Promise<void> {
@@ -180,19 +184,18 @@ export class CredoAgentProcess extends EventEmitter {
       const finish = (error?: Error) => {
         clearTimeout(timer)
         this.child.off('message', onMessage)
-        this.off('exit', onExit)
+        this.exitListeners.delete(onExit)
         if (error) reject(error)
         else resolve()
       }
       this.child.on('message', onMessage)
-      this.on('exit', onExit)
+      this.exitListeners.add(onExit)
     })
   }
 
   private onMessage(message: FromChild): void {
     if (message.kind === 'event') {
       this.events.push(message.event)
-      this.emit('event', message.event)
     } else if (message.kind === 'response') {
       const pending = this.pending.get(message.id)
       if (!pending) return
@@ -210,9 +213,9 @@ export class CredoAgentProcess extends EventEmitter {
     const pending = [...this.pending.values()]
     this.pending.clear()
     for (const p of pending) clearTimeout(p.timer)
-    this.emit('exit', reason)
-    if (pending.length === 0) return
+    for (const listener of this.exitListeners) listener(reason)
     void this.logTail(40).then((tail) => {
+      this.events.fail(this.goneError('the wait', tail))
       for (const p of pending) p.reject(this.goneError(p.method, tail))
     })
   }
@@ -221,5 +224,18 @@ export class CredoAgentProcess extends EventEmitter {
   goneError(what: string, tail?: string): Error {
     const log = tail === undefined ? ` (log: ${this.logFile})` : `\n--- log tail (${this.logFile}) ---\n${tail}`
     return new Error(`Credo "${this.label}" (pid ${this.child.pid}) ${this.exitReason}: ${what} cannot complete${log}`)
+  }
+}
+
+function describeEvent(e: CredoEvent): string {
+  switch (e.type) {
+    case 'connection':
+      return `connection ${e.connection.id} ${e.connection.state}`
+    case 'trust-ping-response':
+      return `trust ping response thid=${e.threadId}`
+    case 'basic-message':
+      return `basic message "${e.content}"`
+    case 'did-rotated':
+      return `did rotated on ${e.connectionId}${e.ourDid ? ` (ours to ${e.ourDid.to})` : ''}${e.theirDid ? ` (theirs to ${e.theirDid.to})` : ''}`
   }
 }

@@ -4,14 +4,14 @@
  * until the pool answers a read through a real client. Every node started here is tracked and stopped, by
  * its pid, on stop(), when this Node process exits, and on SIGINT / SIGTERM.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { manage, pidAlive, type ManagedProcess } from '../../common/processes.js'
+import { spawnManaged } from '../../common/managedSpawn.js'
+import { pidAlive, type ManagedProcess } from '../../common/processes.js'
 import { pollUntil } from '../../common/waitFor.js'
 import { LedgerClient } from './ledgerClient.js'
 import { ensureIndyPoolProvisioned, ROOT_SCRIPTS_DIR } from './provision.js'
@@ -273,21 +273,23 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
       const { command, args } = inRoot(root, argv)
       // The node logs to its own file; this keeps what it prints before logging is set up (a traceback).
       outFiles.push(path.join(logDir, `${nodeName}.out`))
-      const out = openSync(outFiles[i] as string, 'a')
-      let child: ChildProcess
-      try {
-        child = spawn(command, args, { env, detached: true, stdio: ['ignore', out, out] })
-      } finally {
-        closeSync(out)
-      }
-      const t = manage(child, stop)
-      child.once('exit', () => {
-        if (!stopped) reportFailure(`${nodeName} exited (${t.exitInfo}); its log: ${nodes[i]?.logFile}`)
+      const node = spawnManaged({
+        name: `Indy ${nodeName}`,
+        command,
+        args,
+        env,
+        logFile: outFiles[i] as string,
+        stopGraceMs: STOP_GRACE_MS,
+        onInterrupt: stop,
+      })
+      const t = node.proc
+      void node.exited.then((how) => {
+        if (!stopped) reportFailure(`${nodeName} exited (${how}); its log: ${nodes[i]?.logFile}`)
       })
       tracked.push(t)
       nodes.push({
         name: nodeName,
-        pid: child.pid as number,
+        pid: node.pid,
         nodePort,
         clientPort,
         logFile: path.join(logDir, 'conformance', `${nodeName}.log`),

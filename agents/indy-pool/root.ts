@@ -4,14 +4,8 @@
 import { execFile } from 'node:child_process'
 import { statfsSync } from 'node:fs'
 import { appendFile } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
-
-/** The per-user cache the project keeps downloads in (as scripts/setup.ts does). */
-export function userCacheDir(): string {
-  const base = process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache')
-  return path.join(base, 'didcomm-conformance')
-}
+import { userCacheDir } from '../../common/nativeLibraries.js'
 
 /** `$DIDCOMM_CONFORMANCE_INDY_POOL_DIR`, else `indy-pool` in the user's cache. */
 export function indyPoolCacheDir(): string {

@@ -4,15 +4,11 @@
  * wheel `indy-vdr` of exactly the version the wrapper binds, cached per user, and put into the wrapper's
  * `native/` directory.
  */
-import { execFile } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import os from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
-import { userCacheDir } from './root.js'
+import { provisionWheelLibrary } from '../../common/nativeLibraries.js'
 
-const execFileAsync = promisify(execFile)
 const require = createRequire(import.meta.url)
 
 /** What @hyperledger/indy-vdr-nodejs 0.2.2 binds (its `binary.remote_path`). */
@@ -28,33 +24,18 @@ export function indyVdrNativeDir(): string {
 
 /** Idempotent: downloads the wheel only when the cache lacks the library, copies it only when missing. */
 export async function provisionIndyVdrLibrary(log: (msg: string) => void = () => {}): Promise<void> {
-  const target = path.join(indyVdrNativeDir(), INDY_VDR_LIBRARY_FILE)
-  const cached = path.join(userCacheDir(), 'indy-vdr', INDY_VDR_LIBRARY_VERSION, INDY_VDR_LIBRARY_FILE)
-  if (existsSync(cached)) {
-    log(`indy-vdr ${INDY_VDR_LIBRARY_VERSION} found in cache ${path.dirname(cached)}`)
-  } else {
-    log(`downloading the indy-vdr ${INDY_VDR_LIBRARY_VERSION} wheel from PyPI`)
-    const tmp = mkdtempSync(path.join(os.tmpdir(), 'indy-vdr-wheel-'))
-    try {
-      const pip = ['-m', 'pip', 'download', `indy-vdr==${INDY_VDR_LIBRARY_VERSION}`, '--no-deps', '--only-binary=:all:']
-      pip.push('--platform', 'manylinux2014_x86_64', '--disable-pip-version-check', '-d', tmp, '-q')
-      await execFileAsync('python3', pip)
-      const wheel = readdirSync(tmp).find((f) => f.endsWith('.whl'))
-      if (!wheel) throw new Error('pip downloaded no wheel')
-      await execFileAsync('python3', ['-m', 'zipfile', '-e', path.join(tmp, wheel), path.join(tmp, 'x')])
-      mkdirSync(path.dirname(cached), { recursive: true })
-      copyFileSync(path.join(tmp, 'x', 'indy_vdr', INDY_VDR_LIBRARY_FILE), cached)
-    } catch (e) {
-      const err = e as Error & { stderr?: string }
-      throw new IndyVdrUnavailableError(`provisioning the indy-vdr native library failed: ${err.stderr || err.message}`)
-    } finally {
-      rmSync(tmp, { recursive: true, force: true })
-    }
-  }
-  if (!existsSync(target)) {
-    mkdirSync(path.dirname(target), { recursive: true })
-    copyFileSync(cached, target)
-    log(`installed ${INDY_VDR_LIBRARY_FILE} into ${path.dirname(target)}`)
+  try {
+    await provisionWheelLibrary(
+      {
+        wheel: 'indy-vdr',
+        version: INDY_VDR_LIBRARY_VERSION,
+        member: `indy_vdr/${INDY_VDR_LIBRARY_FILE}`,
+        target: path.join(indyVdrNativeDir(), INDY_VDR_LIBRARY_FILE),
+      },
+      log,
+    )
+  } catch (e) {
+    throw new IndyVdrUnavailableError(`provisioning the indy-vdr native library failed: ${(e as Error).message}`)
   }
 }
 

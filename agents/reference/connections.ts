@@ -1,6 +1,6 @@
-import { EventEmitter } from 'node:events'
 import { randomUUID } from 'node:crypto'
-import type { ConnectionState } from '../../backchannels/backchannel.js'
+import { EventLog } from '../../common/eventLog.js'
+import type { ConnectionState } from '../../contract/connections.js'
 import type { AgentWallet } from './storage/wallet.js'
 
 export interface ConnectionRecord {
@@ -28,14 +28,13 @@ export interface ConnectionRecord {
 
 /**
  * Connection records, persisted in the agent's Askar store (category `connection`) and kept in
- * memory for the lookups every inbound message needs. Emits `changed` on every update.
+ * memory for the lookups every inbound message needs. Every saved state goes into `changes`.
  */
-export class ConnectionStore extends EventEmitter {
+export class ConnectionStore {
   private readonly records = new Map<string, ConnectionRecord>()
+  readonly changes = new EventLog<ConnectionRecord>((r) => `connection ${r.id} ${r.state}`)
 
-  constructor(private readonly wallet: AgentWallet) {
-    super()
-  }
+  constructor(private readonly wallet: AgentWallet) {}
 
   async create(
     fields: Omit<ConnectionRecord, 'id' | 'previousMyDids' | 'previousTheirDids'>,
@@ -80,7 +79,7 @@ export class ConnectionStore extends EventEmitter {
     const tags: Record<string, string> = { state: record.state, role: record.role, invitationId: record.invitationId }
     if (record.threadId) tags.threadId = record.threadId
     await this.wallet.putRecord('connection', record.id, record, tags)
-    this.emit('changed', record)
+    this.changes.push(record)
     return record
   }
 }

@@ -2,7 +2,7 @@ import type { Element } from 'hast'
 import { h } from 'hastscript'
 import type { Outcome } from '../scenarios.js'
 
-export const MARK: Record<Outcome, string> = { passed: '✔', failed: '✘', warning: '⚠', skipped: '–' }
+export const MARK: Record<Outcome, string> = { passed: '✔', failed: '✘', warning: '⚠', skipped: '–', untested: '○' }
 
 export function outcomeBadge(outcome: Outcome, expected = false): Element {
   return h(`span.badge.${outcome}`, `${MARK[outcome]} ${outcome}${expected ? ' (expected)' : ''}`)

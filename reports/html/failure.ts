@@ -1,6 +1,6 @@
 import type { Element } from 'hast'
 import { h } from 'hastscript'
-import type { ScenarioResult } from '../../runner/summary.js'
+import type { ScenarioResult } from '../../contract/summary.js'
 import { evidenceOf, isUnreadable, type RunData } from '../load.js'
 import { errorMessage, outcomeOf, rolesText, shortType, statementIds } from '../scenarios.js'
 import { deliveryFailed, messageFlow, type FlowMessage, type MessageFlow } from '../sequence.js'

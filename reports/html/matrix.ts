@@ -1,6 +1,6 @@
 import type { Element } from 'hast'
 import { h } from 'hastscript'
-import type { Summary } from '../../runner/summary.js'
+import type { Summary } from '../../contract/summary.js'
 import {
   assignmentRows,
   interopMatrix,
@@ -9,7 +9,7 @@ import {
   type InteropMatrix,
   type MatrixCell,
 } from '../matrix.js'
-import { outcomeOf, rolesText, scenarioAnchor } from '../scenarios.js'
+import { outcomeOf, rolesText, scenarioAnchor, type Outcome } from '../scenarios.js'
 import { failureAnchor, MARK } from './common.js'
 
 /**
@@ -19,7 +19,6 @@ import { failureAnchor, MARK } from './common.js'
 export function matrixSection(summary: Summary): Element[] {
   const m = interopMatrix(summary)
   if (m.cells.length === 0) return [h('p.note', 'No scenario ran.')]
-  const version = (agent: string) => summary.agents.find((a) => a.name === agent)?.version
   const table = h('table.matrix', [
     h('thead', [
       h('tr', [
@@ -35,7 +34,7 @@ export function matrixSection(summary: Summary): Element[] {
       'tbody',
       m.agents.map((agent) =>
         h('tr', [
-          h('th.agent', [agent, version(agent) ? h('span.version', ` ${version(agent)}`) : null]),
+          h('th.agent', agent),
           m.features.flatMap((f) =>
             f.roles.map((role) => {
               const cell = matrixCell(m, f.feature, agent, role)
@@ -105,8 +104,16 @@ function cellElement(cell: MatrixCell, anchor: string): Element {
 /** A table cell of counts, coloured by the worst outcome and linking to the list of its scenarios. */
 function counts(c: Counts, href: string, data: Record<string, string>): Element {
   const state =
-    c.failed > c.expected ? 'failed' : c.failed > 0 || c.warning > 0 ? 'warning' : c.passed > 0 ? 'passed' : 'skipped'
-  const count = (outcome: 'passed' | 'failed' | 'warning' | 'skipped', title: string) =>
+    c.failed > c.expected
+      ? 'failed'
+      : c.failed > 0 || c.warning > 0
+        ? 'warning'
+        : c.passed > 0
+          ? 'passed'
+          : c.untested > 0
+            ? 'untested'
+            : 'skipped'
+  const count = (outcome: Outcome, title: string) =>
     h(`span.count.${outcome}`, { title }, [`${MARK[outcome]} `, h('span.n', String(c[outcome]))])
   return h(`td.cell.${state}`, data, [
     h('a', { href }, [
@@ -114,6 +121,7 @@ function counts(c: Counts, href: string, data: Record<string, string>): Element 
       count('failed', 'failed'),
       count('warning', 'warnings (failed SHOULD checks)'),
       c.skipped ? count('skipped', 'skipped') : null,
+      c.untested ? count('untested', 'untested: a capability the agent lacks') : null,
       c.expected ? h('span.expected', `${c.expected} expected`) : null,
     ]),
   ])

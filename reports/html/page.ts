@@ -1,13 +1,14 @@
 import type { Element, Root } from 'hast'
 import { toHtml } from 'hast-util-to-html'
 import { h } from 'hastscript'
-import type { Summary } from '../../runner/summary.js'
+import type { Summary } from '../../contract/summary.js'
 import type { RunData } from '../load.js'
 import { outcomeOf, rolesText, scenarioAnchor } from '../scenarios.js'
 import { failureAnchor, outcomeBadge } from './common.js'
 import { failureDetails } from './failure.js'
 import { matrixSection } from './matrix.js'
 import { statementsSection } from './statements.js'
+import { versionsSection } from './versions.js'
 import { CSS, SCRIPT } from './style.js'
 
 /**
@@ -24,7 +25,7 @@ export function reportPage(run: RunData): string {
       h('head', [
         h('meta', { charset: 'utf-8' }),
         h('meta', { name: 'viewport', content: 'width=device-width, initial-scale=1' }),
-        h('title', `DIDComm conformance: ${summary.agents.map((a) => a.name).join(', ')} — ${summary.startedAt}`),
+        h('title', `DIDComm conformance: ${summary.agents.map((a) => a.id).join(', ')} — ${summary.startedAt}`),
         h('style', CSS),
       ]),
       h('body', [
@@ -32,11 +33,13 @@ export function reportPage(run: RunData): string {
         h('nav', [
           h('a', { href: '#matrix' }, 'Interop matrix'),
           h('a', { href: '#statements' }, 'Statements'),
+          h('a', { href: '#versions' }, 'Versions compared'),
           h('a', { href: '#failures' }, `Failures (${failed.length})`),
           h('a', { href: '#scenarios' }, `All scenarios (${summary.scenarios.length})`),
         ]),
         h('section', { id: 'matrix' }, [h('h2', 'Interop matrix'), ...matrixSection(summary)]),
         h('section', { id: 'statements' }, [h('h2', 'Statements'), ...statementsSection(summary)]),
+        h('section', { id: 'versions' }, [h('h2', 'Versions compared'), ...versionsSection(summary)]),
         h('section', { id: 'failures' }, [
           h('h2', 'Failures'),
           failed.length
@@ -61,7 +64,12 @@ function header(summary: Summary): Element {
       `${summary.startedAt} · ${(summary.durationMs / 1000).toFixed(1)} s · ${summary.harness.name} ${summary.harness.version}` +
         (summary.tags ? ` · tags ${summary.tags}` : ''),
     ),
-    h('p.meta', ['agents: ', summary.agents.map((a) => `${a.name} ${a.version}`).join(', ') || '—']),
+    h('p.meta', [
+      'agents: ',
+      summary.agents
+        .map((a) => (a.version === a.id.split('@')[1] ? a.id : `${a.id} (reports ${a.version})`))
+        .join(', ') || '—',
+    ]),
     summary.interrupted ? h('p.note', 'The run was interrupted: only the scenarios that finished are reported.') : null,
     h('p.totals', [
       h('span.badge.passed', `✔ ${t.passed} passed`),
@@ -71,6 +79,7 @@ function header(summary: Summary): Element {
       ),
       h('span.badge.warning', `⚠ ${t.warnings} warnings`),
       t.skipped ? h('span.badge.skipped', `– ${t.skipped} skipped`) : null,
+      t.untested ? h('span.badge.untested', `○ ${t.untested} untested`) : null,
     ]),
     expectations
       ? h('p.meta', [

@@ -1,7 +1,7 @@
 import type { Element } from 'hast'
 import { h } from 'hastscript'
-import type { StatementVerdicts } from '../../runner/statements.js'
-import type { Summary } from '../../runner/summary.js'
+import type { StatementVerdicts } from '../../contract/summary.js'
+import type { Summary } from '../../contract/summary.js'
 import { failureAnchor } from './common.js'
 
 /** summary.statements as a table: each exercised statement, its level, and the verdict per agent in its role. */

@@ -15,7 +15,7 @@ pre.error { border-color: var(--bad); background: var(--bad-bg); }
 .totals span { margin-right: 12px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; white-space: nowrap; }
 .badge.passed { background: var(--ok-bg); color: var(--ok); } .badge.failed { background: var(--bad-bg); color: var(--bad); }
-.badge.warning { background: var(--warn-bg); color: var(--warn); } .badge.skipped { background: var(--bg2); color: var(--muted); }
+.badge.warning { background: var(--warn-bg); color: var(--warn); } .badge.skipped, .badge.untested { background: var(--bg2); color: var(--muted); }
 table { border-collapse: collapse; margin: 8px 0; }
 th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vertical-align: top; }
 thead th { background: var(--bg2); }
@@ -24,7 +24,7 @@ td.cell a { display: block; padding: 6px 10px; color: inherit; text-decoration: 
 td.cell.passed { background: var(--ok-bg); } td.cell.failed { background: var(--bad-bg); }
 td.cell.warning { background: var(--warn-bg); } td.cell.none { color: var(--muted); text-align: center; }
 .count { margin: 0 4px; white-space: nowrap; } .count.passed { color: var(--ok); } .count.failed { color: var(--bad); }
-.count.warning { color: var(--warn); } .count.skipped { color: var(--muted); }
+.count.warning { color: var(--warn); } .count.skipped, .count.untested { color: var(--muted); }
 .expected { display: block; font-size: 11px; color: var(--muted); }
 .version, .roles, .feature, .hint, .note { color: var(--muted); }
 .cell-list { display: none; border: 1px solid var(--line); border-radius: 6px; padding: 4px 16px; margin: 8px 0; }

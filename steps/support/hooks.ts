@@ -1,28 +1,43 @@
 import { After, Before, Status, setDefaultTimeout } from '@cucumber/cucumber'
 import type { RuntimeMetadataMessage } from 'allure-js-commons/sdk'
 import { ALLURE_RUNTIME_MESSAGE_CONTENT_TYPE } from 'allure-js-commons/sdk/reporter'
-import type { TraceEntry } from '../../agents/reference/didcomm/tap.js'
-import { EVIDENCE_MEDIA_TYPE, type Evidence } from './evidence.js'
+import { CAPABILITY_NAMES, type CapabilityName } from '../../backchannels/capabilities.js'
+import { EVIDENCE_MEDIA_TYPE, UNTESTED_MEDIA_TYPE, type Evidence } from '../../contract/evidence.js'
+import type { TraceEntry } from '../../contract/trace.js'
 import type { ConformanceWorld } from './world.js'
 
 // Each wait inside a step has its own, shorter bound; this only catches a step that never returns.
 setDefaultTimeout(60_000)
 
-Before(function (this: ConformanceWorld) {
+/** `@needs:<capability>` on a feature or scenario: every role's agent must offer it. */
+function neededCapabilities(tags: readonly { name: string }[]): CapabilityName[] {
+  return tags
+    .map((t) => /^@needs:(\w+)$/.exec(t.name)?.[1])
+    .filter((c): c is CapabilityName => CAPABILITY_NAMES.includes(c as CapabilityName))
+}
+
+Before(function (this: ConformanceWorld, { pickle }) {
   // Allure tells results apart by their parameters: without the roles, a scenario's runs in the
   // other role assignments would show as retries of one test.
   const roles: RuntimeMetadataMessage = {
     type: 'metadata',
     data: {
-      parameters: Object.keys(this.parameters.roles).map((role) => ({ name: role, value: this.agent(role).name })),
+      parameters: Object.keys(this.parameters.roles).map((role) => ({ name: role, value: this.as(role).agentId })),
     },
   }
   this.attach(JSON.stringify(roles), ALLURE_RUNTIME_MESSAGE_CONTENT_TYPE)
-  for (const { agent } of this.referenceAgents()) {
-    // A fault left armed or a message left held by an earlier scenario must not leak into this one.
-    agent.agent.faults.clear()
-    this.marks.set(agent.instance, agent.agent.tap.mark())
+  const missing = Object.keys(this.parameters.roles).flatMap((role) =>
+    neededCapabilities(pickle.tags).flatMap((c) => {
+      const why = this.as(role).lacks(c)
+      return why ? [`${this.as(role).agentId} as ${role} has no ${c} capability: ${why}`] : []
+    }),
+  )
+  if (missing.length > 0) {
+    this.attach(missing.join('; '), UNTESTED_MEDIA_TYPE)
+    return 'skipped'
   }
+  for (const { instrument } of this.instruments()) instrument.beginScenario()
+  return undefined
 })
 
 /**
@@ -31,14 +46,14 @@ Before(function (this: ConformanceWorld) {
  * sent it malformed on purpose (a named fault).
  */
 After(async function (this: ConformanceWorld, { result }) {
+  if (result?.status === Status.SKIPPED) return
   const trace = scenarioTrace(this)
   const faulted = new Set(trace.filter((e) => e.direction === 'outbound' && e.fault).map((e) => e.id))
   const violations = trace.filter((e) => e.direction === 'inbound' && e.schema && !e.schema.valid && !faulted.has(e.id))
   if (result?.status !== Status.FAILED && violations.length === 0) return
   const logs: Record<string, string> = {}
   for (const role of Object.keys(this.parameters.roles)) {
-    const agent = this.agent(role)
-    logs[agent.instance] = await agent.logTail(60)
+    logs[this.as(role).instance] = await this.as(role).logTail(60)
   }
   const evidence: Evidence = { roles: this.parameters.roles, trace, logs }
   this.attach(JSON.stringify(evidence), EVIDENCE_MEDIA_TYPE)
@@ -53,10 +68,7 @@ After(async function (this: ConformanceWorld, { result }) {
 
 /** The decrypted messages every reference agent in the scenario saw since it started, in order. */
 export function scenarioTrace(world: ConformanceWorld): TraceEntry[] {
-  const entries = world.referenceAgents().flatMap(({ agent }) => {
-    const mark = world.marks.get(agent.instance) ?? 0
-    return agent.agent.tap.since(mark)
-  })
+  const entries = world.instruments().flatMap(({ instrument }) => instrument.trace())
   const unique = new Map(entries.map((e) => [`${e.agent}:${e.seq}`, e]))
   return [...unique.values()].sort((a, b) => a.seq - b.seq)
 }

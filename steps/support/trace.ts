@@ -1,4 +1,4 @@
-import type { TraceEntry } from '../../agents/reference/didcomm/tap.js'
+import type { TraceEntry } from '../../contract/trace.js'
 import type { ConformanceWorld } from './world.js'
 
 /** A message type of any minor version of major 1: `did-rotate`, `ack` → /did-rotate/1.x/ack. */
@@ -13,20 +13,15 @@ export function receivedBy(
   match: (e: TraceEntry) => boolean,
   awaited: string,
 ): Promise<TraceEntry> {
-  const reference = world.reference(role)
-  const mark = world.marks.get(reference.instance) ?? 0
-  return reference.waitForInbound((e) => e.seq > mark && match(e), `${awaited} at the ${role}`, {
-    timeoutMs: world.timeoutMs,
-  })
+  return world.instrument(role).waitForTrace('inbound', match, `${awaited} at the ${role}`, world.wait)
 }
 
 /** The messages the reference agent in `role` sent (or received) during this scenario, oldest first. */
 export function tracedBy(world: ConformanceWorld, role: string, direction: TraceEntry['direction']): TraceEntry[] {
-  const reference = world.reference(role)
-  return reference.agent.tap.since(world.marks.get(reference.instance) ?? 0).filter((e) => e.direction === direction)
+  return world.instrument(role).trace(direction)
 }
 
-/** The keys a reference agent resolves for a DID, to compare with envelope sender and recipient keys. */
-export async function keysOf(world: ConformanceWorld, role: string, did: string) {
-  return world.reference(role).agent.dids.resolveDidCommTarget(did)
+/** The keys and endpoint a reference agent resolves for a DID, to compare with envelope facts. */
+export function keysOf(world: ConformanceWorld, role: string, did: string) {
+  return world.instrument(role).route(did)
 }

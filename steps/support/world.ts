@@ -1,11 +1,11 @@
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber'
-import type { Backchannel, InvitationResult } from '../../backchannels/backchannel.js'
-import { ReferenceBackchannel } from '../../backchannels/reference.js'
-import type { TraceEntry } from '../../agents/reference/didcomm/tap.js'
-import { agentInstance } from '../../runner/context.js'
+import type { Capabilities, CapabilityName, Driver, Instrument } from '../../backchannels/capabilities.js'
+import type { InvitationResult } from '../../contract/connections.js'
+import type { TraceEntry } from '../../contract/trace.js'
+import { driverOf } from '../../runner/context.js'
 
 export interface WorldParameters {
-  /** Role name → agent instance, e.g. `{ inviter: 'reference-1', invitee: 'acapy-1' }`. */
+  /** Role name → agent instance, e.g. `{ inviter: 'reference@0.1.0-1', invitee: 'acapy@1.7.0-1' }`. */
   roles: Record<string, string>
   timeoutMs: number
 }
@@ -17,12 +17,10 @@ export class ConformanceWorld extends World<WorldParameters> {
   readonly connections: Record<string, string> = {}
   /** Role → the id of the last message that role sent (trust ping, probe, …). */
   readonly sent: Record<string, string> = {}
-  /** Reference agent instance → its tap position when the scenario started. */
-  readonly marks = new Map<string, number>()
   lastError?: Error
   /** RFC 0794: the rotating party's DID when the scenario first rotated or hung up, and what it rotated to. */
   rotation?: { before: string; newDid?: string }
-  /** RFC 0794: the connection ids that a hangup ended, per role, and the rotating reference's tap mark then. */
+  /** RFC 0794: the connection ids that a hangup ended, per role, and the rotating reference's trace mark then. */
   ended?: { connections: Record<string, string>; mark: number }
   /** The last message a step found in a reference agent's trace, for the steps that look closer at it. */
   found?: TraceEntry
@@ -31,19 +29,21 @@ export class ConformanceWorld extends World<WorldParameters> {
     super(options)
   }
 
-  agent(role: string): Backchannel {
+  /** The agent playing `role`. */
+  as(role: string): Driver {
     const instance = this.parameters.roles[role]
     if (!instance) throw new Error(`no agent plays the role ${role} in this scenario`)
-    return agentInstance(instance)
+    return driverOf(instance)
+  }
+
+  /** A capability of the agent playing `role`. */
+  the<C extends CapabilityName>(role: string, capability: C): Capabilities[C] {
+    return this.as(role).get(capability)
   }
 
   /** Steps that inject faults or read the trace need the reference agent in that role. */
-  reference(role: string): ReferenceBackchannel {
-    const agent = this.agent(role)
-    if (!(agent instanceof ReferenceBackchannel)) {
-      throw new Error(`this step needs the reference agent as ${role}, but ${agent.instance} plays it`)
-    }
-    return agent
+  instrument(role: string): Instrument {
+    return this.the(role, 'instrument')
   }
 
   connection(role: string): string {
@@ -56,11 +56,16 @@ export class ConformanceWorld extends World<WorldParameters> {
     return this.parameters.timeoutMs
   }
 
-  /** Every reference agent playing a role in this scenario. */
-  referenceAgents(): Array<{ role: string; agent: ReferenceBackchannel }> {
+  get wait(): { timeoutMs: number } {
+    return { timeoutMs: this.parameters.timeoutMs }
+  }
+
+  /** Every role in this scenario that a reference agent plays, with its instrument. */
+  instruments(): Array<{ role: string; driver: Driver; instrument: Instrument }> {
     return Object.keys(this.parameters.roles)
-      .map((role) => ({ role, agent: this.agent(role) }))
-      .filter((r): r is { role: string; agent: ReferenceBackchannel } => r.agent instanceof ReferenceBackchannel)
+      .map((role) => ({ role, driver: this.as(role) }))
+      .filter(({ driver }) => driver.has('instrument'))
+      .map(({ role, driver }) => ({ role, driver, instrument: driver.get('instrument') }))
   }
 }
 

@@ -6,7 +6,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { CryptoBox, Key, KeyAlgorithm } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
-import { b64url, fromB64url } from './encoding.js'
+import { decodeBase64url } from './base64url.js'
+import { b64url } from '../../../didcomm/encoding.js'
 
 export type PackAlg = 'Authcrypt' | 'Anoncrypt'
 
@@ -207,7 +208,7 @@ function decodeField(value: unknown, what: string, length?: number): Uint8Array 
   if (typeof value !== 'string') throw new EnvelopeError(`${what} is not a string`)
   let bytes: Uint8Array
   try {
-    bytes = fromB64url(value, what)
+    bytes = decodeBase64url(value, what)
   } catch (e) {
     throw new EnvelopeError(reason(e))
   }
@@ -223,7 +224,7 @@ function parseRecipient(value: unknown, index: number, alg: PackAlg, header: Rec
   const perRecipient = value.header
   if (!isObject(perRecipient)) throw new EnvelopeError(`${where}.header is not an object`)
   const clash = Object.keys(perRecipient).find((name) => Object.hasOwn(header, name))
-  if (clash) throw new EnvelopeError(`${where}.header repeats protected header member ${clash}`)
+  if (clash !== undefined) throw new EnvelopeError(`${where}.header repeats protected header member ${clash}`)
   const { kid, sender, iv } = perRecipient
   if (typeof kid !== 'string' || kid === '') throw new EnvelopeError(`${where}.header.kid is missing or empty`)
   if (sender !== undefined && iv === undefined) throw new EnvelopeError(`${where} has a sender but no iv`)
@@ -259,7 +260,7 @@ function parseEnvelope(envelope: unknown): ParsedEnvelope {
     if (!Object.hasOwn(envelope, name)) throw new EnvelopeError(`envelope has no ${name}`)
   }
   const extra = Object.keys(envelope).find((name) => !(ENVELOPE_MEMBERS as readonly string[]).includes(name))
-  if (extra) throw new EnvelopeError(`envelope has unexpected member ${extra}`)
+  if (extra !== undefined) throw new EnvelopeError(`envelope has unexpected member ${extra}`)
   const protectedBytes = decodeField(envelope.protected, 'protected')
   const iv = decodeField(envelope.iv, 'iv', CONTENT_IV_BYTES)
   const ciphertext = decodeField(envelope.ciphertext, 'ciphertext')

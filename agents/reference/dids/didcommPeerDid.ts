@@ -1,4 +1,4 @@
-import { didKeyToVerkey, multikeyToPublicKey, verkeyToMultikey } from './multikey.js'
+import { didKeyToVerkey, multikeyToPublicKey, verkeyToMultikey } from '../../../didcomm/multikey.js'
 import { createPeer2Did, DID_CONTEXT } from './peer2.js'
 import { createPeer4Did } from './peer4.js'
 

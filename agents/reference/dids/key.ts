@@ -1,5 +1,5 @@
 import type { DIDDocument } from 'did-resolver'
-import { multikeyToPublicKey } from './multikey.js'
+import { multikeyToPublicKey } from '../../../didcomm/multikey.js'
 import { DID_CONTEXT } from './peer2.js'
 
 const DID_KEY = /^did:key:(z[1-9A-HJ-NP-Za-km-z]+)$/

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import bs58 from 'bs58'
 import type { DIDDocument, Service, VerificationMethod, VerificationRelationship } from 'did-resolver'
-import { b64url } from '../didcomm/encoding.js'
-import { multikeyToPublicKey } from './multikey.js'
+import { b64url } from '../../../didcomm/encoding.js'
+import { multikeyToPublicKey } from '../../../didcomm/multikey.js'
 
 const PREFIX = 'did:peer:2'
 export const DID_CONTEXT: readonly string[] = ['https://www.w3.org/ns/did/v1', 'https://w3id.org/security/multikey/v1']

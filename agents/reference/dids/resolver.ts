@@ -2,7 +2,7 @@ import bs58 from 'bs58'
 import { parse, Resolver } from 'did-resolver'
 import type { DIDDocument, DIDResolutionResult } from 'did-resolver'
 import { resolveDidKey } from './key.js'
-import { didKeyToVerkey, multikeyToVerkey } from './multikey.js'
+import { didKeyToVerkey, multikeyToVerkey } from '../../../didcomm/multikey.js'
 import { isObject, resolvePeer2Did } from './peer2.js'
 import { Peer4LongForms, resolvePeer4Did, verificationMethods } from './peer4.js'
 

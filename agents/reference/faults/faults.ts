@@ -1,17 +1,6 @@
-/**
- * Deliberate misbehaviour of the reference agent, asked for by name in a scenario. A fault is armed
- * for the next outbound message of a given type (or any type) and applied once.
- */
-export type Fault =
-  | { name: 'anoncrypt' }
-  | { name: 'set-field'; path: string; value: unknown }
-  | { name: 'drop-field'; path: string }
-  | { name: 'corrupt-field'; path: string }
-  | { name: 'send-to-key'; verkey: string }
-  | { name: 'send-to-endpoint'; endpoint: string }
-  | { name: 'hold' }
-  /** Behaviour, not wire: answer the next received rotate with this problem code instead of an ack. */
-  | { name: 'refuse-rotate'; code: string }
+import type { Fault } from '../../../contract/faults.js'
+
+export type { Fault }
 
 /** Faults that change how an inbound message is handled rather than what goes on the wire. */
 const BEHAVIOUR_FAULTS: ReadonlySet<Fault['name']> = new Set(['refuse-rotate'])
@@ -20,24 +9,6 @@ interface Armed {
   fault: Fault
   /** Matches the message type's `protocol/name` (e.g. `didexchange/response`), or any type if absent. */
   messageType?: string
-}
-
-export function describeFault(fault: Fault): string {
-  switch (fault.name) {
-    case 'set-field':
-      return `set-field ${fault.path}=${JSON.stringify(fault.value)}`
-    case 'drop-field':
-    case 'corrupt-field':
-      return `${fault.name} ${fault.path}`
-    case 'send-to-key':
-      return `send-to-key ${fault.verkey}`
-    case 'send-to-endpoint':
-      return `send-to-endpoint ${fault.endpoint}`
-    case 'refuse-rotate':
-      return `refuse-rotate ${fault.code}`
-    default:
-      return fault.name
-  }
 }
 
 export class FaultInjector {

@@ -1,6 +1,6 @@
 import type { ReferenceAgent } from '../agent.js'
-import { newMessage } from '../didcomm/message.js'
-import { MessageTypes } from '../didcomm/messageType.js'
+import { newMessage } from '../../../didcomm/message.js'
+import { MessageTypes } from '../../../didcomm/messageType.js'
 
 /** Basic message 1.0. Received messages need no action beyond the tap's record of them. */
 export function registerBasicMessage(agent: ReferenceAgent): void {

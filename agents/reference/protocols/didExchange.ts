@@ -1,7 +1,7 @@
 import type { InboundContext, PeerDidNumalgo, ReferenceAgent, Route } from '../agent.js'
 import type { ConnectionRecord } from '../connections.js'
-import { newMessage, threadOf } from '../didcomm/message.js'
-import { MessageTypes } from '../didcomm/messageType.js'
+import { newMessage, threadOf } from '../../../didcomm/message.js'
+import { MessageTypes } from '../../../didcomm/messageType.js'
 import { invitationsOf } from './outOfBand.js'
 import { AttachmentSignatureError, signAttachment, verifyAttachment } from './signedAttachment.js'
 

@@ -1,6 +1,6 @@
 import type { InboundContext, PeerDidNumalgo, ReferenceAgent } from '../agent.js'
-import { newMessage, threadOf } from '../didcomm/message.js'
-import { MessageTypes } from '../didcomm/messageType.js'
+import { newMessage, threadOf } from '../../../didcomm/message.js'
+import { MessageTypes } from '../../../didcomm/messageType.js'
 import { DidResolutionError } from '../dids/resolver.js'
 
 /**

@@ -1,8 +1,8 @@
 import type { ReferenceAgent, PeerDidNumalgo, Route } from '../agent.js'
-import { b64url, fromB64url } from '../didcomm/encoding.js'
-import { newMessage, type DidCommMessage } from '../didcomm/message.js'
-import { DIDEXCHANGE_1_1, MessageTypes, parseMessageType } from '../didcomm/messageType.js'
-import { didKeyToVerkey, verkeyToDidKey } from '../dids/multikey.js'
+import { invitationToUrl, InvitationRefused, parseInvitation } from '../../../didcomm/invitation.js'
+import { newMessage, type DidCommMessage } from '../../../didcomm/message.js'
+import { DIDEXCHANGE_1_1, MessageTypes, parseMessageType } from '../../../didcomm/messageType.js'
+import { didKeyToVerkey, verkeyToDidKey } from '../../../didcomm/multikey.js'
 import { applyFieldFaults } from '../faults/faults.js'
 import { sendDidExchangeRequest } from './didExchange.js'
 import type { ConnectionRecord } from '../connections.js'
@@ -16,8 +16,6 @@ export interface InvitationRecord {
   /** The numalgo to answer a request with; absent = mirror the requester's. */
   peerDidNumalgo?: PeerDidNumalgo
 }
-
-export class InvitationRefused extends Error {}
 
 const invitations = new WeakMap<ReferenceAgent, Map<string, InvitationRecord>>()
 
@@ -60,28 +58,6 @@ export async function createInvitation(
   })
   agent.logger.info({ invitationId }, 'invitation created')
   return { invitation, url: invitationToUrl(invitation, agent.endpoint), invitationId }
-}
-
-/** RFC 0434 URL form; the sender SHOULD NOT pad. */
-export function invitationToUrl(invitation: Record<string, unknown>, base: string): string {
-  return `${base}/?oob=${b64url(JSON.stringify(invitation))}`
-}
-
-/** Reads an invitation from its URL form (padded or unpadded, as the RFC requires) or as an object. */
-export function parseInvitation(input: Record<string, unknown> | string): Record<string, unknown> {
-  if (typeof input !== 'string') return input
-  let oob: string | null
-  try {
-    oob = new URL(input).searchParams.get('oob')
-  } catch {
-    throw new InvitationRefused(`invitation URL ${input} is not a URL`)
-  }
-  if (!oob) throw new InvitationRefused('invitation URL has no oob parameter')
-  try {
-    return JSON.parse(Buffer.from(fromB64url(oob, 'oob parameter')).toString('utf8')) as Record<string, unknown>
-  } catch (e) {
-    throw new InvitationRefused(`oob parameter does not decode to JSON: ${(e as Error).message}`)
-  }
 }
 
 /**

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { Key, KeyAlgorithm } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
-import { b64url, fromAnyBase64, fromB64url } from '../didcomm/encoding.js'
-import { didKeyToVerkey, verkeyToDidKey } from '../dids/multikey.js'
+import { b64url, fromAnyBase64, fromB64url } from '../../../didcomm/encoding.js'
+import { didKeyToVerkey, verkeyToDidKey } from '../../../didcomm/multikey.js'
 
 /** RFC 0017 attachment with base64 data and a detached-payload JWS (EdDSA). */
 export interface SignedAttachment {

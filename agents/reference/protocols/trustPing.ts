@@ -1,6 +1,6 @@
 import type { ReferenceAgent } from '../agent.js'
-import { newMessage } from '../didcomm/message.js'
-import { MessageTypes } from '../didcomm/messageType.js'
+import { newMessage } from '../../../didcomm/message.js'
+import { MessageTypes } from '../../../didcomm/messageType.js'
 
 /** Trust ping 1.0: answers pings that ask for a response, on the connection they came in on. */
 export function registerTrustPing(agent: ReferenceAgent): void {

@@ -1,6 +1,6 @@
 import { Key, KeyAlgorithm, KdfMethod, Store, StoreKeyMethod, type Session } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
-import { publicKeyToMultikey } from '../dids/multikey.js'
+import { publicKeyToMultikey } from '../../../didcomm/multikey.js'
 
 /**
  * The reference agent's Askar store: one SQLite file per agent with a RAW key, holding DIDs and keys

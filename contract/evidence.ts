@@ -1,7 +1,10 @@
-import type { TraceEntry } from '../../agents/reference/didcomm/tap.js'
+import type { TraceEntry } from './trace.js'
 
 /** Attachments of this media type carry a failed scenario's evidence; the runner files them. */
 export const EVIDENCE_MEDIA_TYPE = 'application/vnd.didcomm-conformance.evidence+json'
+
+/** Attachments of this media type say why a scenario could not be run with the agents assigned to it. */
+export const UNTESTED_MEDIA_TYPE = 'application/vnd.didcomm-conformance.untested+text'
 
 /** A failed scenario's evidence file: who played which role, what the reference agents saw, and the logs. */
 export interface Evidence {

@@ -1,19 +1,22 @@
-import { EventEmitter } from 'node:events'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { EventLog } from '../../common/eventLog.js'
 
 export interface WebhookEvent {
   topic: string
   payload: Record<string, unknown>
-  receivedAt: number
+  /** The `x-wallet-id` header: which tenant's wallet the event is about, for a multitenant agent. */
+  walletId?: string
 }
 
 /**
- * Receives an agent's webhooks (`POST <base>/topic/<topic>/`, as ACA-Py sends them), keeps every
- * event so a wait that starts late still sees it, and emits `event` for waits already running.
+ * Receives an agent's webhooks (`POST <base>/topic/<topic>/`, as ACA-Py sends them) into an event
+ * log, so a wait that starts late still sees them.
  */
-export class WebhookReceiver extends EventEmitter {
-  readonly events: WebhookEvent[] = []
+export class WebhookReceiver {
+  readonly log = new EventLog<WebhookEvent>(
+    (e) => `${e.topic}:${String(e.payload.rfc23_state ?? e.payload.state ?? '')}`,
+  )
   private server?: http.Server
   url = ''
 
@@ -33,10 +36,13 @@ export class WebhookReceiver extends EventEmitter {
           res.writeHead(400).end()
           return
         }
-        const event = { topic, payload: payload as Record<string, unknown>, receivedAt: Date.now() }
-        this.events.push(event)
+        const walletId = req.headers['x-wallet-id']
         res.writeHead(200).end()
-        this.emit('event', event)
+        this.log.push({
+          topic,
+          payload: payload as Record<string, unknown>,
+          ...(typeof walletId === 'string' ? { walletId } : {}),
+        })
       })
     })
     await new Promise<void>((resolve, reject) => {
@@ -54,17 +60,5 @@ export class WebhookReceiver extends EventEmitter {
     if (!server) return
     server.closeAllConnections()
     await new Promise<void>((resolve) => server.close(() => resolve()))
-  }
-
-  /** The newest event of a topic that matches, if any has arrived. */
-  latest(topic: string, match: (p: Record<string, unknown>) => boolean): WebhookEvent | undefined {
-    return this.events.findLast((e) => e.topic === topic && match(e.payload))
-  }
-
-  describeRecent(n = 6): string {
-    return this.events
-      .slice(-n)
-      .map((e) => `${e.topic}:${String(e.payload.rfc23_state ?? e.payload.state ?? '')}`)
-      .join(', ')
   }
 }

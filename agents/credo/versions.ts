@@ -1,0 +1,26 @@
+/**
+ * The Credo-ts lines the harness runs, and what differs between them: data only. 0.5.19 is the root
+ * package's own Credo; 0.6.3 is installed apart, in agents/credo-0.6, so the two never share a module.
+ */
+import path from 'node:path'
+import { CREDO_06_ENTRY, credo06InstallProblem } from '../credo-0.6/install.js'
+
+export interface CredoVersionSpec {
+  /** The agent process the launcher forks; it resolves Credo from the node_modules nearest to it. */
+  entry: string
+  /** Why it cannot run here (one line naming the fix), or undefined; `npm run setup` installs it. */
+  installProblem(): string | undefined
+  /** Credo 0.6 is ESM, loaded through tsx's hooks: it takes about twice as long to start. */
+  readyTimeoutMs: number
+}
+
+export const CREDO_VERSION_SPECS: Record<string, CredoVersionSpec> = {
+  '0.6.3': { entry: CREDO_06_ENTRY, installProblem: credo06InstallProblem, readyTimeoutMs: 60_000 },
+  '0.5.19': {
+    entry: path.join(import.meta.dirname, 'agentProcess.ts'),
+    installProblem: () => undefined,
+    readyTimeoutMs: 30_000,
+  },
+}
+
+export const CREDO_VERSIONS = Object.keys(CREDO_VERSION_SPECS)

@@ -1,0 +1,95 @@
+import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios'
+import { pollUntil } from '../../common/waitFor.js'
+import { CONNECTION_STATE_ORDER, type ConnectionState, type WaitOptions } from '../../contract/connections.js'
+import type { WebhookReceiver } from './webhookReceiver.js'
+
+/** RFC 0023 states as ACA-Py reports them in `rfc23_state` (e.g. `request-sent`, `completed`). */
+export function connectionStateOf(record: Record<string, unknown>): ConnectionState | undefined {
+  const rfc23 = String(record.rfc23_state ?? '')
+  const state =
+    CONNECTION_STATE_ORDER.find((s) => rfc23.startsWith(s)) ?? (rfc23 === 'abandoned' ? 'abandoned' : undefined)
+  if (state) return state
+  // Records from the connections 1.0 protocol have no rfc23_state.
+  return record.state === 'active' || record.state === 'completed' ? 'completed' : undefined
+}
+
+/**
+ * One ACA-Py's admin API (axios) and its webhooks, shared by the capabilities of its adapter. Every
+ * request is bounded by the step's bound; errors name what was attempted and what ACA-Py answered,
+ * never the API key.
+ */
+export class AdminApi {
+  private readonly http: AxiosInstance
+
+  constructor(
+    readonly instance: string,
+    baseURL: string,
+    apiKey: string | undefined,
+    readonly webhooks: WebhookReceiver,
+    readonly timeoutMs: number,
+  ) {
+    this.http = axios.create({ baseURL, timeout: timeoutMs, headers: apiKey ? { 'X-API-Key': apiKey } : {} })
+  }
+
+  async get(what: string, url: string, config?: AxiosRequestConfig): Promise<Record<string, unknown>> {
+    return this.call(what, () => this.http.get(url, config))
+  }
+
+  async post(what: string, url: string, body?: unknown, config?: AxiosRequestConfig): Promise<Record<string, unknown>> {
+    return this.call(what, () => this.http.post(url, body, config))
+  }
+
+  connectionRecord(connectionId: string): Promise<Record<string, unknown>> {
+    return this.get(`read connection ${connectionId}`, `/connections/${connectionId}`)
+  }
+
+  /** The newest webhook of a topic that matches, already received or still to come. */
+  async waitForWebhook(
+    topic: string,
+    match: (p: Record<string, unknown>) => boolean,
+    awaited: string,
+    options: WaitOptions,
+  ): Promise<Record<string, unknown>> {
+    const event = await this.webhooks.log.waitFor({
+      pick: (e) => (e.topic === topic && match(e.payload) ? e : undefined),
+      timeoutMs: options.timeoutMs ?? this.timeoutMs,
+      awaited,
+      seen: () => `webhooks ${this.webhooks.log.recent() || 'none'}`,
+    })
+    return event.payload
+  }
+
+  /** Polls a connection where ACA-Py emits no webhook for a change. */
+  async pollConnection(
+    connectionId: string,
+    done: (record: Record<string, unknown>) => boolean,
+    awaited: string,
+    options: WaitOptions,
+  ): Promise<Record<string, unknown>> {
+    let last: Record<string, unknown> | undefined
+    return pollUntil({
+      probe: async () => {
+        last = await this.connectionRecord(connectionId)
+        return done(last) ? last : undefined
+      },
+      timeoutMs: options.timeoutMs ?? this.timeoutMs,
+      awaited,
+      seen: () => JSON.stringify(last),
+    })
+  }
+
+  private async call(what: string, request: () => Promise<{ data: unknown }>): Promise<Record<string, unknown>> {
+    try {
+      return (await request()).data as Record<string, unknown>
+    } catch (e) {
+      if (!(e instanceof AxiosError)) throw e
+      const answer = e.response ? `HTTP ${e.response.status}: ${stringify(e.response.data)}` : e.message
+      throw new Error(`${this.instance} could not ${what}: ${answer}`)
+    }
+  }
+}
+
+function stringify(data: unknown): string {
+  const text = typeof data === 'string' ? data : JSON.stringify(data)
+  return text.length > 500 ? `${text.slice(0, 500)}…` : text
+}

@@ -1,0 +1,149 @@
+/**
+ * What the features need from an agent, in the protocols' own terms, as separate capabilities. Steps
+ * call only these; every agent family implements the ones it can in its adapter folder, and a
+ * scenario that needs a capability an agent lacks is `untested` for it, with the reason.
+ */
+import type {
+  ConnectionInfo,
+  ConnectionState,
+  CreateInvitationOptions,
+  InvitationResult,
+  ReceiveInvitationOptions,
+  ReceivedBasicMessage,
+  WaitOptions,
+} from '../contract/connections.js'
+import type { Fault } from '../contract/faults.js'
+import type { TraceEntry } from '../contract/trace.js'
+
+/** Out-of-band 1.1 and DID Exchange 1.1. */
+export interface Connections {
+  createInvitation(options?: CreateInvitationOptions): Promise<InvitationResult>
+  /** Accepts the invitation (object or URL) and starts the handshake; returns the new connection id. */
+  receiveInvitation(invitation: Record<string, unknown> | string, options?: ReceiveInvitationOptions): Promise<string>
+  /** The connection this agent made from its own invitation, once the invitee's request arrived. */
+  waitForConnectionFromInvitation(invitationId: string, options?: WaitOptions): Promise<string>
+  waitForConnectionState(connectionId: string, state: ConnectionState, options?: WaitOptions): Promise<ConnectionInfo>
+  getConnection(connectionId: string): Promise<ConnectionInfo>
+}
+
+/** Trust ping 1.0 and basic message 1.0 on a connection. */
+export interface Messaging {
+  /** Sends a trust ping asking for a response; returns the ping's `@id`. */
+  sendTrustPing(connectionId: string): Promise<string>
+  waitForTrustPingResponse(connectionId: string, pingId: string, options?: WaitOptions): Promise<void>
+  sendBasicMessage(connectionId: string, content: string): Promise<void>
+  waitForBasicMessage(connectionId: string, content: string, options?: WaitOptions): Promise<ReceivedBasicMessage>
+}
+
+/** RFC 0794 DID Rotate 1.0, both roles. */
+export interface DidRotate {
+  /**
+   * Rotating party: rotates the connection to a fresh DID of the agent's own making, or to `toDid`
+   * where the agent accepts one. Resolves once the rotate is sent, with the DID announced.
+   */
+  rotate(connectionId: string, options?: { toDid?: string }): Promise<{ newDid: string }>
+  /** Ends the relationship with a hangup. */
+  hangup(connectionId: string): Promise<void>
+  /** Waits until the agent uses `did` as its own DID on the connection (the rotating side, after the ack). */
+  waitForMyDid(connectionId: string, did: string, options?: WaitOptions): Promise<ConnectionInfo>
+  /** Observing party: waits until the agent shows it has processed a hangup on the connection. */
+  waitForHangupProcessed(connectionId: string, options?: WaitOptions): Promise<void>
+}
+
+/** Where a message to a DID goes: the keys and endpoint of its DIDComm service. */
+export interface DidCommRoute {
+  recipientKeys: string[]
+  routingKeys: string[]
+  serviceEndpoint: string
+}
+
+/**
+ * The reference agent as an instrument: its decrypted trace, its named faults and its raw sends. The
+ * only door steps have into it; only the reference agent offers it.
+ */
+export interface Instrument {
+  /** Clears what an earlier scenario armed or held, and starts this scenario's trace. */
+  beginScenario(): void
+  /** This scenario's messages, sent and received, oldest first. */
+  trace(direction?: TraceEntry['direction']): TraceEntry[]
+  /** A position in the trace, to read only what comes after it with `traceSince`. */
+  mark(): number
+  traceSince(mark: number): TraceEntry[]
+  /** Every message on a connection, also from before this scenario. */
+  traceOfConnection(connectionId: string): TraceEntry[]
+  /** Waits for a message of this scenario in one direction (including one already there). */
+  waitForTrace(
+    direction: TraceEntry['direction'],
+    match: (e: TraceEntry) => boolean,
+    awaited: string,
+    options?: WaitOptions,
+  ): Promise<TraceEntry>
+  /** Arms a named fault for the next outbound message of a type (`protocol/name`). */
+  arm(fault: Fault, messageType: string): void
+  /** Delivers the messages held back by `hold` faults. */
+  release(): Promise<void>
+  /** Resolves a DID to its DIDComm service as the reference agent sees it. */
+  route(did: string): Promise<DidCommRoute>
+  /** Sends a message on the connection, to the peer's current DID or to `theirDid`. */
+  sendOnConnection(connectionId: string, message: Record<string, unknown>, theirDid?: string): Promise<void>
+  /** Sends on the connection even after a hangup ended it, from our DID to theirs, as a fault would. */
+  sendPastHangup(connectionId: string, message: Record<string, unknown>): Promise<void>
+  /** Posts a body to an endpoint as an envelope; returns the HTTP status. */
+  postEnvelope(endpoint: string, envelope: unknown): Promise<number>
+  /** Verifies an RFC 0017 signed attachment against a key and returns its content (throws if it does not verify). */
+  verifySignedAttachment(attachment: unknown, verkey: string): string
+}
+
+export interface Capabilities {
+  connections: Connections
+  messaging: Messaging
+  didRotate: DidRotate
+  instrument: Instrument
+}
+
+export type CapabilityName = keyof Capabilities
+
+export const CAPABILITY_NAMES: readonly CapabilityName[] = ['connections', 'messaging', 'didRotate', 'instrument']
+
+/** A capability the agent does not offer: the scenario needing it is `untested` for that agent. */
+export class CapabilityMissing extends Error {}
+
+/** One agent as the steps see it: an instance of an agent id, and what it can do. */
+export interface Driver {
+  /** The instance, unique in a run (`acapy-1.7.0-1`), as logs and evidence name it. */
+  readonly instance: string
+  /** The agent id (`acapy@1.7.0`). */
+  readonly agentId: string
+  has(capability: CapabilityName): boolean
+  /** The capability, or CapabilityMissing saying why the agent has none. */
+  get<C extends CapabilityName>(capability: C): Capabilities[C]
+  /** Why the agent lacks a capability, or undefined when it has it. */
+  lacks(capability: CapabilityName): string | undefined
+  /** The last lines of the agent's own log, for failure evidence (never containing secrets). */
+  logTail(lines?: number): Promise<string>
+}
+
+/** A driver over the capabilities an adapter offers; `reasons` says why the others are absent. */
+export function capabilityDriver(
+  agent: Pick<Driver, 'instance' | 'agentId' | 'logTail'>,
+  offered: Partial<Capabilities>,
+  reasons: Partial<Record<CapabilityName, string>> = {},
+): Driver {
+  const lacks = (c: CapabilityName) =>
+    offered[c]
+      ? undefined
+      : (reasons[c] ??
+        (c === 'instrument' ? 'only the reference agent is an instrument' : 'not implemented by its adapter'))
+  return {
+    instance: agent.instance,
+    agentId: agent.agentId,
+    logTail: (lines) => agent.logTail(lines),
+    has: (c) => offered[c] !== undefined,
+    lacks,
+    get<C extends CapabilityName>(c: C): Capabilities[C] {
+      const capability = offered[c]
+      if (!capability) throw new CapabilityMissing(`${agent.agentId} has no ${c} capability: ${lacks(c)}`)
+      return capability as Capabilities[C]
+    },
+  }
+}

@@ -1,0 +1,83 @@
+import type { CredoAgentProcess } from '../../agents/credo/launcher.js'
+import type { CredoConnection } from '../../agents/credo/protocol.js'
+import {
+  hasReachedState,
+  type ConnectionInfo,
+  type ConnectionState,
+  type CreateInvitationOptions,
+  type InvitationResult,
+  type ReceiveInvitationOptions,
+  type WaitOptions,
+} from '../../contract/connections.js'
+import type { Connections } from '../capabilities.js'
+import { connectionStateOf, toInfo, waitForCredoEvent } from './waits.js'
+
+export class CredoConnections implements Connections {
+  constructor(
+    private readonly agent: CredoAgentProcess,
+    private readonly instance: string,
+  ) {}
+
+  /**
+   * `peerDidNumalgo` is not passed on: Credo answers a request with a did:peer of the numalgo the
+   * requester used, and offers no choice.
+   */
+  createInvitation(options: CreateInvitationOptions = {}): Promise<InvitationResult> {
+    return this.agent.request('createInvitation', {
+      ...(options.handshakeProtocols ? { handshakeProtocols: options.handshakeProtocols } : {}),
+      ...(options.label ? { label: options.label } : {}),
+    })
+  }
+
+  async receiveInvitation(
+    invitation: Record<string, unknown> | string,
+    options: ReceiveInvitationOptions = {},
+  ): Promise<string> {
+    const { connectionId } = await this.agent.request('receiveInvitation', {
+      invitation,
+      ...(options.peerDidNumalgo ? { peerDidNumalgo: options.peerDidNumalgo } : {}),
+      ...(options.label ? { label: options.label } : {}),
+    })
+    return connectionId
+  }
+
+  waitForConnectionFromInvitation(invitationId: string, options: WaitOptions = {}): Promise<string> {
+    return waitForCredoEvent(
+      this.agent,
+      (e) => (e.type === 'connection' && e.connection.invitationId === invitationId ? e.connection.id : undefined),
+      `a connection for invitation ${invitationId} at ${this.instance}`,
+      options,
+    )
+  }
+
+  async waitForConnectionState(
+    connectionId: string,
+    state: ConnectionState,
+    options: WaitOptions = {},
+  ): Promise<ConnectionInfo> {
+    const reached = (c: CredoConnection) =>
+      c.id === connectionId &&
+      hasReachedState(connectionStateOf(c.state), state, {
+        connectionId,
+        agent: this.instance,
+        ...(c.errorMessage ? { problem: c.errorMessage } : {}),
+      })
+        ? c
+        : undefined
+    // The record is the truth; the events (kept since start) cover whatever changes after it was read.
+    const current = await this.agent.request('getConnection', { connectionId })
+    const record =
+      reached(current) ??
+      (await waitForCredoEvent(
+        this.agent,
+        (e) => (e.type === 'connection' ? reached(e.connection) : undefined),
+        `connection ${connectionId} at ${this.instance} to reach state ${state}`,
+        options,
+      ))
+    return toInfo(record)
+  }
+
+  async getConnection(connectionId: string): Promise<ConnectionInfo> {
+    return toInfo(await this.agent.request('getConnection', { connectionId }))
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * summary.json, the run contract CI pipelines read (schemas/summary.schema.json); fields are only
+ * ever added. Agents are named by agent id (`acapy@1.7.0`) everywhere in it.
+ */
+
+/** `untested`: the scenario could not run with the agents assigned (a capability is missing). */
+export type ScenarioStatus = 'passed' | 'failed' | 'skipped' | 'untested'
+
+export interface ScenarioResult {
+  feature: string
+  name: string
+  tags: string[]
+  /** Role → agent id. */
+  roles: Record<string, string>
+  status: ScenarioStatus
+  durationMs: number
+  error?: string
+  /** Why an `untested` scenario did not run. */
+  reason?: string
+  /** Path (relative to the report directory) of the decrypted trace and log tails of a failure. */
+  evidence?: string
+  /** Set when the failure is a known deviation listed in the run's expectations file. */
+  expected?: { agent: string; reference: string; reason?: string }
+}
+
+export interface Warning {
+  scenario: string
+  roles: Record<string, string>
+  statements: string[]
+  error?: string
+}
+
+/** An agent of the run: its id and what it reported about itself. */
+export interface AgentDescription {
+  id: string
+  family: string
+  version: string
+  variant?: string
+}
+
+/** One normative statement of an RFC, as catalogued in features/statements/*.json. */
+export interface Statement {
+  id: string
+  level: 'MUST' | 'SHOULD'
+  /** The role the agent under test plays for this statement. */
+  role: string
+  section: string
+  text: string
+  check: string
+}
+
+export type VerdictStatus = 'passed' | 'failed' | 'warning' | 'untested'
+
+export interface StatementVerdicts {
+  id: string
+  level: Statement['level']
+  role: string
+  check: string
+  verdicts: Array<{ agent: string; role: string; status: VerdictStatus; scenarios: string[]; expected?: boolean }>
+}
+
+export interface UnexpectedPass {
+  agent: string
+  expectation: string
+  scenario: string
+}
+
+export interface Summary {
+  harness: { name: string; version: string }
+  startedAt: string
+  durationMs: number
+  tags: string | null
+  /** Set when the run was stopped by a signal; the scenarios listed are those that finished before. */
+  interrupted?: boolean
+  /** `failed` counts failures of MUST checks; a failed @should scenario counts as a warning instead. */
+  totals: { passed: number; failed: number; skipped: number; untested: number; warnings: number }
+  warnings: Warning[]
+  statements: StatementVerdicts[]
+  /** With --expectations: failures that were expected, and expectations that unexpectedly passed. */
+  expectations?: { file: string; expectedFailures: number; unexpectedPasses: UnexpectedPass[] }
+  agents: AgentDescription[]
+  scenarios: ScenarioResult[]
+}
+
+/** Scenarios tagged @should check a SHOULD statement: failing one is a warning, not a failure. */
+export function isWarning(s: ScenarioResult): boolean {
+  return s.status === 'failed' && s.tags.includes('@should')
+}
+
+export function totalsOf(scenarios: ScenarioResult[]): Summary['totals'] {
+  const totals = { passed: 0, failed: 0, skipped: 0, untested: 0, warnings: 0 }
+  for (const s of scenarios) {
+    if (isWarning(s)) totals.warnings++
+    else totals[s.status]++
+  }
+  return totals
+}
+
+export function warningsOf(scenarios: ScenarioResult[]): Warning[] {
+  return scenarios.filter(isWarning).map((s) => ({
+    scenario: s.name,
+    roles: s.roles,
+    statements: s.tags.filter((t) => /^@\d{4}-\d+$/.test(t)).map((t) => t.slice(1)),
+    ...(s.error ? { error: s.error } : {}),
+  }))
+}
