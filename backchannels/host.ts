@@ -1,6 +1,6 @@
-import type { AgentRef } from '../contract/agentId.js'
+import { agentId, type AgentRef } from '../contract/agentId.js'
 import type { AgentDescription } from '../contract/summary.js'
-import type { Driver } from './capabilities.js'
+import { capabilityDriver, type Capabilities, type Driver } from './capabilities.js'
 
 /** What the runner hands every host at start: the run's directory now, a ledger or tails server later. */
 export interface RunResources {
@@ -23,4 +23,33 @@ export interface AgentHost {
   /** The last lines of the agent's own log, for failure evidence (never containing secrets). */
   logTail(lines?: number): Promise<string>
   driver(): Driver
+}
+
+/** What every host does alike: its identity, the driver it gives once started, and how it describes itself. */
+export abstract class BaseHost implements AgentHost {
+  private current?: Driver
+
+  constructor(
+    readonly ref: AgentRef,
+    readonly instance: string,
+  ) {}
+
+  abstract start(resources: RunResources): Promise<void>
+  abstract stop(): Promise<void>
+  abstract logTail(lines?: number): Promise<string>
+
+  describe(): AgentDescription {
+    return { id: agentId(this.ref), family: this.ref.family, version: this.ref.version }
+  }
+
+  driver(): Driver {
+    if (!this.current) throw new Error(`${this.instance} is not started`)
+    return this.current
+  }
+
+  /** Called by `start` once the agent runs: the capabilities it offers from now on. */
+  protected offer(capabilities: Partial<Capabilities>): void {
+    const identity = { instance: this.instance, agentId: agentId(this.ref), logTail: (n?: number) => this.logTail(n) }
+    this.current = capabilityDriver(identity, capabilities)
+  }
 }

@@ -68,3 +68,8 @@ export function hasReachedState(
   const order = CONNECTION_STATE_ORDER
   return wanted !== 'abandoned' && order.indexOf(current) > order.indexOf(wanted)
 }
+
+/** A basic message as received, with its `sent_time` only where the agent gave one as a string. */
+export function receivedBasicMessage(content: string, sentTime: unknown): ReceivedBasicMessage {
+  return { content, ...(typeof sentTime === 'string' ? { sentTime } : {}) }
+}

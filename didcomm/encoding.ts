@@ -3,14 +3,6 @@ export function b64url(data: Uint8Array | string): string {
   return Buffer.from(typeof data === 'string' ? Buffer.from(data, 'utf8') : data).toString('base64url')
 }
 
-const B64URL = /^[A-Za-z0-9_-]*={0,2}$/
-
-/** Decodes padded and unpadded base64url (RFC 0019: decoders MUST accept both); rejects other alphabets. */
-export function fromB64url(value: string, what = 'value'): Uint8Array {
-  if (!B64URL.test(value)) throw new Error(`${what} is not base64url`)
-  return new Uint8Array(Buffer.from(value, 'base64url'))
-}
-
 /** Standard or url-safe base64, padded or not (RFC 0017 readers SHOULD tolerate both). */
 export function fromAnyBase64(value: string, what = 'value'): Uint8Array {
   if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(value)) throw new Error(`${what} is not base64`)

@@ -1,4 +1,5 @@
-import { b64url, fromB64url } from './encoding.js'
+import { decodeBase64url } from './base64url.js'
+import { b64url } from './encoding.js'
 
 /** RFC 0434 out-of-band invitations in their URL form. */
 
@@ -21,7 +22,7 @@ export function parseInvitation(input: Record<string, unknown> | string): Record
   }
   if (!oob) throw new InvitationRefused('invitation URL has no oob parameter')
   try {
-    return JSON.parse(Buffer.from(fromB64url(oob, 'oob parameter')).toString('utf8')) as Record<string, unknown>
+    return JSON.parse(Buffer.from(decodeBase64url(oob, 'oob parameter')).toString('utf8')) as Record<string, unknown>
   } catch (e) {
     throw new InvitationRefused(`oob parameter does not decode to JSON: ${(e as Error).message}`)
   }

@@ -19,7 +19,7 @@ function readSummary(reportDir: string): Summary {
 }
 
 function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 })
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 600_000 })
 }
 
 describe('didcomm-conformance run (the CI contract)', () => {
@@ -109,14 +109,14 @@ describe('didcomm-conformance run (the CI contract)', () => {
     assert.match(readFileSync(path.join(reportDir, 'statements.md'), 'utf8'), /\| 0794-19 \| SHOULD \|/)
   })
 
-  it('runs the connection and DID Rotate features with Credo in every role, its known deviations expected', () => {
+  it('runs the connection and DID Rotate features with both Credo lines in every role, their known deviations expected', () => {
     const reportDir = path.join(dir, 'credo')
     const expectations = path.resolve(import.meta.dirname, '..', 'expectations', 'known-deviations.json')
     const tags = '@connection or @RFC0794'
     const result = cli(
       'run',
       '--agents',
-      'reference,credo',
+      'reference,credo@0.6.3,credo@0.5.19',
       '--tags',
       tags,
       '--expectations',
@@ -126,20 +126,37 @@ describe('didcomm-conformance run (the CI contract)', () => {
     )
     assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
     const summary = readSummary(reportDir)
-    assert.equal(summary.agents.find((a) => a.family === 'credo')?.id, 'credo@0.5.19')
+    assert.deepEqual(
+      summary.agents
+        .filter((a) => a.family === 'credo')
+        .map((a) => [a.id, a.version])
+        .sort(),
+      [
+        ['credo@0.5.19', '0.5.19'],
+        ['credo@0.6.3', '0.6.3'],
+      ],
+    )
     const connection = summary.scenarios.filter((s) => s.tags.includes('@connection'))
     const pairs = new Set(
-      connection.map((s) => `${s.roles.inviter}→${s.roles.invitee}`.replace(/reference@\S+/g, 'reference')),
+      connection.map((s) => `${s.roles.inviter}→${s.roles.invitee}`.replace(/reference@[^→\s]+/g, 'reference')),
     )
     assert.deepEqual([...pairs].sort(), [
       'credo@0.5.19→credo@0.5.19',
       'credo@0.5.19→reference',
+      'credo@0.6.3→credo@0.6.3',
+      'credo@0.6.3→reference',
       'reference→credo@0.5.19',
+      'reference→credo@0.6.3',
       'reference→reference',
     ])
+    for (const s of summary.scenarios.filter((x) => x.status === 'failed')) {
+      assert.ok(s.expected, `unexpected failure: ${s.name} ${JSON.stringify(s.roles)}: ${s.error}`)
+    }
     for (const statement of summary.statements) {
-      const verdict = statement.verdicts.find((v) => v.agent === 'credo@0.5.19')
-      assert.ok(verdict && verdict.status !== 'untested', `Credo has a verdict for ${statement.id}`)
+      for (const agent of ['credo@0.6.3', 'credo@0.5.19']) {
+        const verdict = statement.verdicts.find((v) => v.agent === agent)
+        assert.ok(verdict && verdict.status !== 'untested', `${agent} has a verdict for ${statement.id}`)
+      }
     }
   })
 

@@ -10,7 +10,7 @@ import {
   type PackedEnvelope,
   type SenderKey,
 } from '../agents/reference/didcomm/envelope.js'
-import { Base64urlError, decodeBase64url } from '../agents/reference/didcomm/base64url.js'
+import { Base64urlError, decodeBase64url } from '../didcomm/base64url.js'
 import { ensureAskarLibrary } from '../agents/reference/native/askarLibrary.js'
 import { sodiumIdentity, sodiumPack, sodiumReady, sodiumUnpack, type SodiumIdentity } from './support/sodiumEnvelope.js'
 

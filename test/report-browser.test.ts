@@ -90,7 +90,8 @@ describe('report.html in a real browser', () => {
   it('is written by the run with the implementation reports and the Allure results', () => {
     const failed = summary.scenarios.filter((s) => s.status === 'failed')
     assert.ok(failed.length >= 2 && summary.totals.passed >= 1, JSON.stringify(summary.totals))
-    for (const f of ['report.html', 'implementation-report-reference.md', 'implementation-report-reference.html']) {
+    const reference = `implementation-report-reference_${summary.harness.version}`
+    for (const f of ['report.html', `${reference}.md`, `${reference}.html`]) {
       assert.ok(existsSync(path.join(reportDir, f)), f)
     }
     assert.ok(existsSync(path.join(reportDir, 'allure-results', 'environment.properties')))

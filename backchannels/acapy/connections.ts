@@ -1,12 +1,5 @@
-import {
-  hasReachedState,
-  type ConnectionInfo,
-  type ConnectionState,
-  type CreateInvitationOptions,
-  type InvitationResult,
-  type ReceiveInvitationOptions,
-  type WaitOptions,
-} from '../../contract/connections.js'
+// The connection vocabulary of the RFCs, as every adapter speaks it.
+import * as rfc from '../../contract/connections.js'
 import { parseInvitation } from '../../didcomm/invitation.js'
 import type { Connections } from '../capabilities.js'
 import { connectionStateOf, type AdminApi } from './adminApi.js'
@@ -14,7 +7,7 @@ import { connectionStateOf, type AdminApi } from './adminApi.js'
 export class AcapyConnections implements Connections {
   constructor(private readonly api: AdminApi) {}
 
-  async createInvitation(options: CreateInvitationOptions = {}): Promise<InvitationResult> {
+  async createInvitation(options: rfc.CreateInvitationOptions = {}): Promise<rfc.InvitationResult> {
     const body = {
       handshake_protocols: options.handshakeProtocols ?? ['https://didcomm.org/didexchange/1.1'],
       ...(options.label ? { my_label: options.label } : {}),
@@ -32,7 +25,7 @@ export class AcapyConnections implements Connections {
    */
   async receiveInvitation(
     invitation: Record<string, unknown> | string,
-    options: ReceiveInvitationOptions = {},
+    options: rfc.ReceiveInvitationOptions = {},
   ): Promise<string> {
     const manual = options.peerDidNumalgo === 2
     const data = await this.api.post(
@@ -53,7 +46,7 @@ export class AcapyConnections implements Connections {
     return connectionId
   }
 
-  async waitForConnectionFromInvitation(invitationId: string, options: WaitOptions = {}): Promise<string> {
+  async waitForConnectionFromInvitation(invitationId: string, options: rfc.WaitOptions = {}): Promise<string> {
     const payload = await this.api.waitForWebhook(
       'connections',
       (p) => p.invitation_msg_id === invitationId && typeof p.connection_id === 'string',
@@ -65,14 +58,14 @@ export class AcapyConnections implements Connections {
 
   async waitForConnectionState(
     connectionId: string,
-    state: ConnectionState,
-    options: WaitOptions = {},
-  ): Promise<ConnectionInfo> {
+    state: rfc.ConnectionState,
+    options: rfc.WaitOptions = {},
+  ): Promise<rfc.ConnectionInfo> {
     const agent = this.api.instance
     const reached = (record: Record<string, unknown>) => {
       const current = connectionStateOf(record)
       const problem = typeof record.error_msg === 'string' ? record.error_msg : undefined
-      return current !== undefined && hasReachedState(current, state, { connectionId, agent, problem })
+      return current !== undefined && rfc.hasReachedState(current, state, { connectionId, agent, problem })
     }
     // A webhook may have arrived before this wait began; the record itself is the truth either way.
     if (!reached(await this.api.connectionRecord(connectionId))) {
@@ -86,12 +79,12 @@ export class AcapyConnections implements Connections {
     return this.getConnection(connectionId)
   }
 
-  async getConnection(connectionId: string): Promise<ConnectionInfo> {
+  async getConnection(connectionId: string): Promise<rfc.ConnectionInfo> {
     return connectionInfo(connectionId, await this.api.connectionRecord(connectionId))
   }
 }
 
-export function connectionInfo(connectionId: string, record: Record<string, unknown>): ConnectionInfo {
+export function connectionInfo(connectionId: string, record: Record<string, unknown>): rfc.ConnectionInfo {
   return {
     id: connectionId,
     state: connectionStateOf(record) ?? 'invitation',

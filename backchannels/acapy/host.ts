@@ -1,9 +1,8 @@
 import path from 'node:path'
 import { launchAcapy, type AcapyProcess } from '../../agents/acapy/launcher.js'
-import { agentId, type AgentRef } from '../../contract/agentId.js'
+import type { AgentRef } from '../../contract/agentId.js'
 import type { AgentDescription } from '../../contract/summary.js'
-import { capabilityDriver, type Driver } from '../capabilities.js'
-import type { AgentHost, RunResources } from '../host.js'
+import { BaseHost, type RunResources } from '../host.js'
 import { AdminApi } from './adminApi.js'
 import { AcapyConnections } from './connections.js'
 import { AcapyDidRotate } from './didRotate.js'
@@ -25,17 +24,18 @@ export interface AcapyHostSettings {
 }
 
 /** ACA-Py, started by the harness (or running elsewhere), driven through its admin API and webhooks. */
-export class AcapyHost implements AgentHost {
+export class AcapyHost extends BaseHost {
   private process?: AcapyProcess
   private readonly webhooks = new WebhookReceiver()
   private reportedVersion?: string
-  private current?: Driver
 
   constructor(
-    readonly ref: AgentRef,
-    readonly instance: string,
+    ref: AgentRef,
+    instance: string,
     private readonly settings: AcapyHostSettings,
-  ) {}
+  ) {
+    super(ref, instance)
+  }
 
   async start(resources: RunResources): Promise<void> {
     const external = this.settings.external
@@ -55,7 +55,7 @@ export class AcapyHost implements AgentHost {
       }
       const api = new AdminApi(this.instance, adminUrl as string, apiKey, this.webhooks, this.settings.timeoutMs)
       this.reportedVersion = String((await api.get('read its status', '/status')).version ?? 'unknown')
-      this.current = capabilityDriver(this.driverIdentity(), {
+      this.offer({
         connections: new AcapyConnections(api),
         messaging: new AcapyMessaging(api),
         didRotate: new AcapyDidRotate(api),
@@ -72,21 +72,12 @@ export class AcapyHost implements AgentHost {
     await this.webhooks.close()
   }
 
-  describe(): AgentDescription {
+  override describe(): AgentDescription {
     // An agent running elsewhere is whatever version it reports; the id stays what the command line named.
-    return { id: agentId(this.ref), family: this.ref.family, version: this.reportedVersion ?? this.ref.version }
+    return { ...super.describe(), version: this.reportedVersion ?? this.ref.version }
   }
 
   async logTail(lines = 40): Promise<string> {
     return this.process ? this.process.logTail(lines) : '(ACA-Py runs elsewhere; its log is not available here)'
-  }
-
-  private driverIdentity() {
-    return { instance: this.instance, agentId: agentId(this.ref), logTail: (lines?: number) => this.logTail(lines) }
-  }
-
-  driver(): Driver {
-    if (!this.current) throw new Error(`${this.instance} is not started`)
-    return this.current
   }
 }

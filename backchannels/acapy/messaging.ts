@@ -1,4 +1,4 @@
-import type { ReceivedBasicMessage, WaitOptions } from '../../contract/connections.js'
+import { receivedBasicMessage, type ReceivedBasicMessage, type WaitOptions } from '../../contract/connections.js'
 import type { Messaging } from '../capabilities.js'
 import type { AdminApi } from './adminApi.js'
 
@@ -36,7 +36,6 @@ export class AcapyMessaging implements Messaging {
       `basic message "${content}" on connection ${connectionId} at ${this.api.instance}`,
       options,
     )
-    const sentTime = payload.sent_time
-    return { content, ...(typeof sentTime === 'string' ? { sentTime } : {}) }
+    return receivedBasicMessage(content, payload.sent_time)
   }
 }

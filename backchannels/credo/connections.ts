@@ -1,14 +1,7 @@
 import type { CredoAgentProcess } from '../../agents/credo/launcher.js'
 import type { CredoConnection } from '../../agents/credo/protocol.js'
-import {
-  hasReachedState,
-  type ConnectionInfo,
-  type ConnectionState,
-  type CreateInvitationOptions,
-  type InvitationResult,
-  type ReceiveInvitationOptions,
-  type WaitOptions,
-} from '../../contract/connections.js'
+// The connection vocabulary of the RFCs, as every adapter speaks it.
+import * as rfc from '../../contract/connections.js'
 import type { Connections } from '../capabilities.js'
 import { connectionStateOf, toInfo, waitForCredoEvent } from './waits.js'
 
@@ -22,7 +15,7 @@ export class CredoConnections implements Connections {
    * `peerDidNumalgo` is not passed on: Credo answers a request with a did:peer of the numalgo the
    * requester used, and offers no choice.
    */
-  createInvitation(options: CreateInvitationOptions = {}): Promise<InvitationResult> {
+  createInvitation(options: rfc.CreateInvitationOptions = {}): Promise<rfc.InvitationResult> {
     return this.agent.request('createInvitation', {
       ...(options.handshakeProtocols ? { handshakeProtocols: options.handshakeProtocols } : {}),
       ...(options.label ? { label: options.label } : {}),
@@ -31,7 +24,7 @@ export class CredoConnections implements Connections {
 
   async receiveInvitation(
     invitation: Record<string, unknown> | string,
-    options: ReceiveInvitationOptions = {},
+    options: rfc.ReceiveInvitationOptions = {},
   ): Promise<string> {
     const { connectionId } = await this.agent.request('receiveInvitation', {
       invitation,
@@ -41,7 +34,7 @@ export class CredoConnections implements Connections {
     return connectionId
   }
 
-  waitForConnectionFromInvitation(invitationId: string, options: WaitOptions = {}): Promise<string> {
+  waitForConnectionFromInvitation(invitationId: string, options: rfc.WaitOptions = {}): Promise<string> {
     return waitForCredoEvent(
       this.agent,
       (e) => (e.type === 'connection' && e.connection.invitationId === invitationId ? e.connection.id : undefined),
@@ -52,12 +45,12 @@ export class CredoConnections implements Connections {
 
   async waitForConnectionState(
     connectionId: string,
-    state: ConnectionState,
-    options: WaitOptions = {},
-  ): Promise<ConnectionInfo> {
+    state: rfc.ConnectionState,
+    options: rfc.WaitOptions = {},
+  ): Promise<rfc.ConnectionInfo> {
     const reached = (c: CredoConnection) =>
       c.id === connectionId &&
-      hasReachedState(connectionStateOf(c.state), state, {
+      rfc.hasReachedState(connectionStateOf(c.state), state, {
         connectionId,
         agent: this.instance,
         ...(c.errorMessage ? { problem: c.errorMessage } : {}),
@@ -77,7 +70,7 @@ export class CredoConnections implements Connections {
     return toInfo(record)
   }
 
-  async getConnection(connectionId: string): Promise<ConnectionInfo> {
+  async getConnection(connectionId: string): Promise<rfc.ConnectionInfo> {
     return toInfo(await this.agent.request('getConnection', { connectionId }))
   }
 }

@@ -1,5 +1,5 @@
 import type { CredoAgentProcess } from '../../agents/credo/launcher.js'
-import type { ReceivedBasicMessage, WaitOptions } from '../../contract/connections.js'
+import { receivedBasicMessage, type ReceivedBasicMessage, type WaitOptions } from '../../contract/connections.js'
 import type { Messaging } from '../capabilities.js'
 import { waitForCredoEvent } from './waits.js'
 
@@ -31,7 +31,7 @@ export class CredoMessaging implements Messaging {
       this.agent,
       (e) =>
         e.type === 'basic-message' && e.connectionId === connectionId && e.content === content
-          ? { content, ...(e.sentTime ? { sentTime: e.sentTime } : {}) }
+          ? receivedBasicMessage(content, e.sentTime)
           : undefined,
       `basic message "${content}" on connection ${connectionId} at ${this.instance}`,
       options,

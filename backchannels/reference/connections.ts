@@ -1,14 +1,7 @@
 import type { ReferenceAgent } from '../../agents/reference/agent.js'
 import { createInvitation, receiveInvitation } from '../../agents/reference/protocols/outOfBand.js'
-import {
-  hasReachedState,
-  type ConnectionInfo,
-  type ConnectionState,
-  type CreateInvitationOptions,
-  type InvitationResult,
-  type ReceiveInvitationOptions,
-  type WaitOptions,
-} from '../../contract/connections.js'
+// The connection vocabulary of the RFCs, as every adapter speaks it.
+import * as rfc from '../../contract/connections.js'
 import type { Connections } from '../capabilities.js'
 import { toInfo, waitForConnection } from './waits.js'
 
@@ -18,18 +11,18 @@ export class ReferenceConnections implements Connections {
     private readonly instance: string,
   ) {}
 
-  createInvitation(options: CreateInvitationOptions = {}): Promise<InvitationResult> {
+  createInvitation(options: rfc.CreateInvitationOptions = {}): Promise<rfc.InvitationResult> {
     return createInvitation(this.agent, options)
   }
 
   async receiveInvitation(
     invitation: Record<string, unknown> | string,
-    options: ReceiveInvitationOptions = {},
+    options: rfc.ReceiveInvitationOptions = {},
   ): Promise<string> {
     return (await receiveInvitation(this.agent, invitation, options)).id
   }
 
-  async waitForConnectionFromInvitation(invitationId: string, options: WaitOptions = {}): Promise<string> {
+  async waitForConnectionFromInvitation(invitationId: string, options: rfc.WaitOptions = {}): Promise<string> {
     const record = await waitForConnection(
       this.agent,
       (c) => c.invitationId === invitationId && c.role === 'responder',
@@ -41,12 +34,12 @@ export class ReferenceConnections implements Connections {
 
   async waitForConnectionState(
     connectionId: string,
-    state: ConnectionState,
-    options: WaitOptions = {},
-  ): Promise<ConnectionInfo> {
-    const reached = (c: { id: string; state: ConnectionState; problem?: string }) =>
+    state: rfc.ConnectionState,
+    options: rfc.WaitOptions = {},
+  ): Promise<rfc.ConnectionInfo> {
+    const reached = (c: { id: string; state: rfc.ConnectionState; problem?: string }) =>
       c.id === connectionId &&
-      hasReachedState(c.state, state, {
+      rfc.hasReachedState(c.state, state, {
         connectionId,
         agent: this.instance,
         ...(c.problem ? { problem: c.problem } : {}),
@@ -61,7 +54,7 @@ export class ReferenceConnections implements Connections {
     return toInfo(record)
   }
 
-  async getConnection(connectionId: string): Promise<ConnectionInfo> {
+  async getConnection(connectionId: string): Promise<rfc.ConnectionInfo> {
     return toInfo(this.agent.connections.require(connectionId))
   }
 }

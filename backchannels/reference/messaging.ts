@@ -1,7 +1,7 @@
 import type { ReferenceAgent } from '../../agents/reference/agent.js'
 import { sendBasicMessage } from '../../agents/reference/protocols/basicMessage.js'
 import { sendTrustPing } from '../../agents/reference/protocols/trustPing.js'
-import type { ReceivedBasicMessage, WaitOptions } from '../../contract/connections.js'
+import { receivedBasicMessage, type ReceivedBasicMessage, type WaitOptions } from '../../contract/connections.js'
 import type { Messaging } from '../capabilities.js'
 import type { ReferenceInstrument } from './instrument.js'
 
@@ -46,7 +46,6 @@ export class ReferenceMessaging implements Messaging {
       `basic message "${content}" on connection ${connectionId} at ${this.instance}`,
       options,
     )
-    const sentTime = entry.message.sent_time
-    return { content, ...(typeof sentTime === 'string' ? { sentTime } : {}) }
+    return receivedBasicMessage(content, entry.message.sent_time)
   }
 }

@@ -12,24 +12,12 @@ export function statementsSection(summary: Summary): Element[] {
   const untested = summary.statements.length - used.length
   return [
     h('table.statements', [
-      h(
-        'thead',
-        h('tr', [
-          h('th', 'statement'),
-          h('th', 'level'),
-          h('th', 'role'),
-          h('th', 'check'),
-          agents.map((a) => h('th', a)),
-        ]),
-      ),
+      h('thead', h('tr', [...statementHeads(), agents.map((a) => h('th', a))])),
       h(
         'tbody',
         used.map((st) =>
           h('tr', { dataStatement: st.id }, [
-            h('th', st.id),
-            h(`td.level.${st.level.toLowerCase()}`, st.level),
-            h('td', st.role),
-            h('td.check', st.check),
+            ...statementCells(st),
             agents.map((agent) => verdictCell(summary, st, agent)),
           ]),
         ),
@@ -51,4 +39,13 @@ function verdictCell(summary: Summary, st: StatementVerdicts, agent: string): El
     { title: v.scenarios.join('\n') || 'no scenario ran' },
     failed >= 0 ? h('a', { href: `#${failureAnchor(failed)}` }, text) : text,
   )
+}
+
+/** The columns that name a statement, before the verdict columns. */
+export function statementHeads(): Element[] {
+  return ['statement', 'level', 'role', 'check'].map((c) => h('th', c))
+}
+
+export function statementCells(st: Pick<StatementVerdicts, 'id' | 'level' | 'role' | 'check'>): Element[] {
+  return [h('th', st.id), h(`td.level.${st.level.toLowerCase()}`, st.level), h('td', st.role), h('td.check', st.check)]
 }

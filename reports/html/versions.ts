@@ -2,6 +2,7 @@ import type { Element } from 'hast'
 import { h } from 'hastscript'
 import type { Summary } from '../../contract/summary.js'
 import { versionComparisons } from '../versions.js'
+import { statementCells, statementHeads } from './statements.js'
 
 /** For each agent family that ran in two versions: the statements whose verdict changed between them. */
 export function versionsSection(summary: Summary): Element[] {
@@ -12,25 +13,12 @@ export function versionsSection(summary: Summary): Element[] {
     c.changes.length === 0
       ? h('p.note', `The ${c.compared} statements both versions were checked against have the same verdict.`)
       : h('table.statements', [
-          h(
-            'thead',
-            h('tr', [
-              h('th', 'statement'),
-              h('th', 'level'),
-              h('th', 'role'),
-              h('th', 'check'),
-              h('th', c.from),
-              h('th', c.to),
-            ]),
-          ),
+          h('thead', h('tr', [...statementHeads(), h('th', c.from), h('th', c.to)])),
           h(
             'tbody',
             c.changes.map((ch) =>
               h('tr', { dataStatement: ch.statement }, [
-                h('th', ch.statement),
-                h(`td.level.${ch.level.toLowerCase()}`, ch.level),
-                h('td', ch.role),
-                h('td.check', ch.check),
+                ...statementCells({ ...ch, id: ch.statement }),
                 h(`td.verdict.${ch.before}`, ch.before),
                 h(`td.verdict.${ch.after}`, ch.after),
               ]),

@@ -6,7 +6,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { CryptoBox, Key, KeyAlgorithm } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
-import { decodeBase64url } from './base64url.js'
+import { decodeBase64url } from '../../../didcomm/base64url.js'
 import { b64url } from '../../../didcomm/encoding.js'
 
 export type PackAlg = 'Authcrypt' | 'Anoncrypt'

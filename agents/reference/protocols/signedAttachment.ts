@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { Key, KeyAlgorithm } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
-import { b64url, fromAnyBase64, fromB64url } from '../../../didcomm/encoding.js'
+import { decodeBase64url } from '../../../didcomm/base64url.js'
+import { b64url, fromAnyBase64 } from '../../../didcomm/encoding.js'
 import { didKeyToVerkey, verkeyToDidKey } from '../../../didcomm/multikey.js'
 
 /** RFC 0017 attachment with base64 data and a detached-payload JWS (EdDSA). */
@@ -56,7 +57,7 @@ export function verifyAttachment(attachment: unknown, expectedVerkey: string): s
   const content = fromAnyBase64(base64, 'attachment data')
   let header: { alg?: unknown; jwk?: { kid?: unknown; x?: unknown } }
   try {
-    header = JSON.parse(Buffer.from(fromB64url(protectedB64, 'jws protected')).toString('utf8'))
+    header = JSON.parse(Buffer.from(decodeBase64url(protectedB64, 'jws protected')).toString('utf8'))
   } catch (e) {
     throw new AttachmentSignatureError(`jws protected header unreadable: ${(e as Error).message}`)
   }
@@ -71,7 +72,7 @@ export function verifyAttachment(attachment: unknown, expectedVerkey: string): s
   const signingInput = Buffer.from(`${protectedB64}.${b64url(content)}`, 'ascii')
   const key = Key.fromPublicBytes({ algorithm: KeyAlgorithm.Ed25519, publicKey: bs58.decode(expectedVerkey) })
   try {
-    const ok = key.verifySignature({ message: signingInput, signature: fromB64url(signature, 'jws signature') })
+    const ok = key.verifySignature({ message: signingInput, signature: decodeBase64url(signature, 'jws signature') })
     if (!ok) throw new AttachmentSignatureError(`signature does not verify with ${expectedVerkey}`)
   } catch (e) {
     if (e instanceof AttachmentSignatureError) throw e
