@@ -13,6 +13,7 @@ import type {
   WaitOptions,
 } from '../contract/connections.js'
 import type { Fault } from '../contract/faults.js'
+import type { AgentFailure } from '../contract/summary.js'
 import type { TraceEntry } from '../contract/trace.js'
 
 /** Out-of-band 1.1 and DID Exchange 1.1. */
@@ -121,11 +122,15 @@ export interface Driver {
   lacks(capability: CapabilityName): string | undefined
   /** The last lines of the agent's own log, for failure evidence (never containing secrets). */
   logTail(lines?: number): Promise<string>
+  /** Set once the agent has exited or stopped answering: nothing more can be asked of it. */
+  failure(): AgentFailure | undefined
+  /** Asks the agent whether it still answers (bounded), and says if it is gone. */
+  checkHealth(): Promise<AgentFailure | undefined>
 }
 
 /** A driver over the capabilities an adapter offers; `reasons` says why the others are absent. */
 export function capabilityDriver(
-  agent: Pick<Driver, 'instance' | 'agentId' | 'logTail'>,
+  agent: Pick<Driver, 'instance' | 'agentId' | 'logTail' | 'failure' | 'checkHealth'>,
   offered: Partial<Capabilities>,
   reasons: Partial<Record<CapabilityName, string>> = {},
 ): Driver {
@@ -138,6 +143,8 @@ export function capabilityDriver(
     instance: agent.instance,
     agentId: agent.agentId,
     logTail: (lines) => agent.logTail(lines),
+    failure: () => agent.failure(),
+    checkHealth: () => agent.checkHealth(),
     has: (c) => offered[c] !== undefined,
     lacks,
     get<C extends CapabilityName>(c: C): Capabilities[C] {

@@ -1,5 +1,5 @@
 import { agentId, type AgentRef } from '../contract/agentId.js'
-import type { AgentDescription } from '../contract/summary.js'
+import { describeAgentFailure, type AgentDescription, type AgentFailure } from '../contract/summary.js'
 import { capabilityDriver, type Capabilities, type Driver } from './capabilities.js'
 
 /** What the runner hands every host at start: the run's directory now, a ledger or tails server later. */
@@ -28,6 +28,7 @@ export interface AgentHost {
 /** What every host does alike: its identity, the driver it gives once started, and how it describes itself. */
 export abstract class BaseHost implements AgentHost {
   private current?: Driver
+  private gone?: AgentFailure
 
   constructor(
     readonly ref: AgentRef,
@@ -49,7 +50,34 @@ export abstract class BaseHost implements AgentHost {
 
   /** Called by `start` once the agent runs: the capabilities it offers from now on. */
   protected offer(capabilities: Partial<Capabilities>): void {
-    const identity = { instance: this.instance, agentId: agentId(this.ref), logTail: (n?: number) => this.logTail(n) }
+    const identity = {
+      instance: this.instance,
+      agentId: agentId(this.ref),
+      logTail: (n?: number) => this.logTail(n),
+      failure: () => this.gone,
+      checkHealth: async () => {
+        if (!this.gone) await this.probe().catch(() => undefined)
+        return this.gone
+      },
+    }
     this.current = capabilityDriver(identity, capabilities)
+  }
+
+  /** Why the agent is gone, once it is. */
+  protected get failure(): AgentFailure | undefined {
+    return this.gone
+  }
+
+  /** A cheap request the agent must answer within the bound; one it does not marks it gone. */
+  protected async probe(): Promise<void> {}
+
+  /**
+   * The agent exited or stopped answering (the first cause counts): every wait on it fails at once
+   * with `fail`, and the runner marks what would need it as not run.
+   */
+  protected agentFailed(kind: AgentFailure['kind'], detail: string, fail: (error: Error) => void): void {
+    if (this.gone) return
+    this.gone = { kind, agent: this.instance, detail }
+    fail(new Error(describeAgentFailure(this.gone)))
   }
 }

@@ -42,6 +42,8 @@ export class ManagedProcess {
   /** SIGTERM, then SIGKILL if the group has not exited within `graceMs`. */
   async stop(graceMs: number): Promise<void> {
     if (this.alive) {
+      // A stopped process (SIGSTOP) acts on SIGTERM only once it runs again.
+      this.signal('SIGCONT')
       this.signal('SIGTERM')
       let timer: NodeJS.Timeout | undefined
       const graceful = await Promise.race([

@@ -23,3 +23,16 @@ export async function pollUntil<T>(params: {
     interval = Math.min(interval * 2, 500)
   }
 }
+
+/** The promise's value if it settles within `ms` (a rejection passes through), else undefined. */
+export async function within<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  try {
+    return await Promise.race([
+      promise.then((value) => ({ value })),
+      new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms))),
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}

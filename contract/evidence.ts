@@ -6,6 +6,9 @@ export const EVIDENCE_MEDIA_TYPE = 'application/vnd.didcomm-conformance.evidence
 /** Attachments of this media type say why a scenario could not be run with the agents assigned to it. */
 export const UNTESTED_MEDIA_TYPE = 'application/vnd.didcomm-conformance.untested+text'
 
+/** Attachments of this media type say that an agent of the scenario died or hung (an AgentFailure, as JSON). */
+export const AGENT_FAILURE_MEDIA_TYPE = 'application/vnd.didcomm-conformance.agent-failure+json'
+
 /** A failed scenario's evidence file: who played which role, what the reference agents saw, and the logs. */
 export interface Evidence {
   /** Role → agent instance. */

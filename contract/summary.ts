@@ -21,7 +21,20 @@ export interface ScenarioResult {
   evidence?: string
   /** Set when the failure is a known deviation listed in the run's expectations file. */
   expected?: { agent: string; reference: string; reason?: string }
+  /** Set when an agent died or hung: the failure is the agent's state, never a verdict on a statement. */
+  failure?: AgentFailure
 }
+
+/** An agent that is gone: it exited, or stopped answering within the bound. */
+export interface AgentFailure {
+  kind: 'agent-exited' | 'agent-unresponsive'
+  /** The instance (`acapy-1.7.0-1`). */
+  agent: string
+  /** `exited with signal SIGKILL`, `stopped answering (no answer to … within 10000 ms)`. */
+  detail: string
+}
+
+export const describeAgentFailure = (f: AgentFailure): string => `agent ${f.agent} ${f.detail}`
 
 export interface Warning {
   scenario: string
@@ -70,6 +83,8 @@ export interface Summary {
   startedAt: string
   durationMs: number
   tags: string | null
+  /** A run of one shard of the assignments (`run --shard index/total`). */
+  shard?: { index: number; total: number }
   /** Set when the run was stopped by a signal; the scenarios listed are those that finished before. */
   interrupted?: boolean
   /** `failed` counts failures of MUST checks; a failed @should scenario counts as a warning instead. */
@@ -103,4 +118,22 @@ export function warningsOf(scenarios: ScenarioResult[]): Warning[] {
     statements: s.tags.filter((t) => /^@\d{4}-\d+$/.test(t)).map((t) => t.slice(1)),
     ...(s.error ? { error: s.error } : {}),
   }))
+}
+
+/** A scenario is the same across runs and shards when its feature, name and role assignment are. */
+export function scenarioKey(s: Pick<ScenarioResult, 'feature' | 'name' | 'roles'>): string {
+  return JSON.stringify([s.feature, s.name, Object.entries(s.roles).sort(([a], [b]) => a.localeCompare(b))])
+}
+
+/**
+ * Whether a run (or merged runs) passed: no failure that is neither expected nor (without `strict`) a
+ * SHOULD warning, no expected failure that passed, and at least one scenario that ran.
+ */
+export function runPassed(summary: Summary, strict = false): boolean {
+  const ran = summary.totals.passed + summary.totals.failed
+  const unexpectedFailure = summary.scenarios.some(
+    (s) => s.status === 'failed' && !s.expected && (strict || !isWarning(s)),
+  )
+  const unexpectedPass = (summary.expectations?.unexpectedPasses.length ?? 0) > 0
+  return !unexpectedFailure && !unexpectedPass && ran > 0
 }

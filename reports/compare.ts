@@ -1,4 +1,4 @@
-import type { ScenarioResult, ScenarioStatus, Summary } from '../contract/summary.js'
+import { scenarioKey, type ScenarioResult, type ScenarioStatus, type Summary } from '../contract/summary.js'
 import { errorMessage, rolesText } from './scenarios.js'
 
 export interface ScenarioChange {
@@ -29,8 +29,7 @@ export interface Comparison {
 function identities(summary: Summary): Map<string, ScenarioResult> {
   const byKey = new Map<string, ScenarioResult>()
   for (const s of summary.scenarios) {
-    const roles = Object.entries(s.roles).sort(([a], [b]) => a.localeCompare(b))
-    const key = JSON.stringify([s.feature, s.name, roles])
+    const key = scenarioKey(s)
     // Should two scenarios share all three, the later one is told apart by its position among them.
     let unique = key
     for (let n = 2; byKey.has(unique); n++) unique = `${key}#${n}`

@@ -83,3 +83,20 @@ function tuples<T>(items: T[], length: number): T[][] {
   if (length === 0) return [[]]
   return tuples(items, length - 1).flatMap((t) => items.map((i) => [...t, i]))
 }
+
+/**
+ * The share of the assignments shard `index` of `total` runs: every `total`-th, from the index on, so
+ * each shard gets a like mix of agents; the shards together run each assignment once.
+ */
+export function shardOf(assignments: Assignment[], shard?: { index: number; total: number }): Assignment[] {
+  if (!shard) return assignments
+  return assignments.filter((_, i) => i % shard.total === shard.index - 1)
+}
+
+/** Reads `i/n` (1 ≤ i ≤ n) as given to `--shard`. */
+export function parseShard(text: string): { index: number; total: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim())
+  const [index, total] = m ? [Number(m[1]), Number(m[2])] : [0, 0]
+  if (!m || total < 1 || index < 1 || index > total) throw new Error(`--shard ${text}: expected i/n with 1 ≤ i ≤ n`)
+  return { index, total }
+}

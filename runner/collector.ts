@@ -1,6 +1,6 @@
 import type { Envelope, Timestamp } from '@cucumber/messages'
-import { EVIDENCE_MEDIA_TYPE, UNTESTED_MEDIA_TYPE } from '../contract/evidence.js'
-import type { ScenarioResult, ScenarioStatus } from '../contract/summary.js'
+import { AGENT_FAILURE_MEDIA_TYPE, EVIDENCE_MEDIA_TYPE, UNTESTED_MEDIA_TYPE } from '../contract/evidence.js'
+import type { AgentFailure, ScenarioResult, ScenarioStatus } from '../contract/summary.js'
 
 interface Started {
   pickleId: string
@@ -10,6 +10,8 @@ interface Started {
   evidence?: string
   /** Why the scenario could not run with the agents assigned. */
   untested?: string
+  /** An agent that died or hung while it ran. */
+  failure?: AgentFailure
 }
 
 /**
@@ -53,6 +55,9 @@ export class ResultCollector {
     } else if (m.attachment?.testCaseStartedId && m.attachment.mediaType === UNTESTED_MEDIA_TYPE) {
       const s = this.started.get(m.attachment.testCaseStartedId)
       if (s) s.untested = m.attachment.body
+    } else if (m.attachment?.testCaseStartedId && m.attachment.mediaType === AGENT_FAILURE_MEDIA_TYPE) {
+      const s = this.started.get(m.attachment.testCaseStartedId)
+      if (s) s.failure = JSON.parse(m.attachment.body) as AgentFailure
     } else if (m.testCaseFinished && !m.testCaseFinished.willBeRetried) {
       const s = this.started.get(m.testCaseFinished.testCaseStartedId)
       const pickle = s ? this.pickles.get(s.pickleId) : undefined
@@ -69,6 +74,7 @@ export class ResultCollector {
           durationMs: Math.round(ms(m.testCaseFinished.timestamp) - s.startedMs),
           ...(error ? { error } : {}),
           ...(s.untested ? { reason: s.untested } : {}),
+          ...(s.failure && status === 'failed' ? { failure: s.failure } : {}),
         },
         s.evidence,
       )

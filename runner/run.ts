@@ -13,6 +13,7 @@ import {
   assignmentTagExpression,
   describeAssignment,
   instancesNeeded,
+  shardOf,
   type Pairing,
 } from './assignments.js'
 import { clearDrivers, registerDriver } from './context.js'
@@ -27,6 +28,8 @@ export interface RunOptions {
   agents: string[]
   /** Which role assignments run (default: `default`). */
   pairing?: Pairing
+  /** Only this deterministic share of the assignments (1-based), for runs split across machines. */
+  shard?: { index: number; total: number }
   tags?: string
   reportDir?: string
   /** JSON file of known deviations per agent (see runner/expectations.ts). */
@@ -81,7 +84,10 @@ export async function run(options: RunOptions): Promise<Summary> {
   const timeoutMs = options.timeoutMs ?? 10_000
   const settings: AgentSettings = { ...options.agentSettings, timeoutMs }
   const pairing = options.pairing ?? 'default'
-  const assignments = assignmentsFor(index.roleSets, ids, pairing, (id) => isNewestOfFamily(id, ids)).filter((a) => {
+  const assignments = shardOf(
+    assignmentsFor(index.roleSets, ids, pairing, (id) => isNewestOfFamily(id, ids)),
+    options.shard,
+  ).filter((a) => {
     const fits = [...instancesNeeded([a])].every(([id, n]) => n <= maxInstances(refOf.get(id) as AgentRef, settings))
     if (!fits) out.info(`left out: roles ${describeAssignment(a)} need more instances than run elsewhere`)
     return fits
@@ -100,6 +106,7 @@ export async function run(options: RunOptions): Promise<Summary> {
   }
   process.once('SIGINT', onSignal)
   process.once('SIGTERM', onSignal)
+  const early = takeEarlyInterrupt()
 
   // Until the agents say what they are, they are what the command line named.
   let descriptions: AgentDescription[] = [...refOf.values()].map((r) => ({
@@ -112,6 +119,7 @@ export async function run(options: RunOptions): Promise<Summary> {
     startedAt: new Date(started).toISOString(),
     durationMs: Date.now() - started,
     tags: options.tags ?? null,
+    ...(options.shard ? { shard: options.shard } : {}),
     ...(interrupted ? { interrupted: true } : {}),
     totals: totalsOf(scenarios),
     warnings: warningsOf(scenarios),
@@ -127,6 +135,10 @@ export async function run(options: RunOptions): Promise<Summary> {
     const current = summary()
     writeFileSync(path.join(reportDir, 'summary.json'), JSON.stringify(current, null, 2))
     writeFileSync(path.join(reportDir, 'statements.md'), statementTable(current.statements, ids))
+  }
+  if (early) {
+    onSignal(early)
+    return summary()
   }
   try {
     const problems = await preflight([...refOf.values()], settings)
@@ -197,6 +209,18 @@ export async function run(options: RunOptions): Promise<Summary> {
   out.table(formatRoleTable(result))
   out.info(formatTotals(result))
   return result
+}
+
+/** A Ctrl-C that came while the harness loaded: bin/didcomm-conformance.js keeps it until the run can act. */
+function takeEarlyInterrupt(): NodeJS.Signals | undefined {
+  const key = Symbol.for('didcomm-conformance.early-interrupt')
+  const kept = (process as unknown as Record<symbol, { signal?: NodeJS.Signals; listener: () => void } | undefined>)[
+    key
+  ]
+  if (!kept) return undefined
+  process.off('SIGINT', kept.listener)
+  process.off('SIGTERM', kept.listener)
+  return kept.signal
 }
 
 /** Starts a host per instance, all at once; `into` holds each as it is made, for Ctrl-C to stop. */

@@ -200,7 +200,7 @@ async function main(config: StartConfig): Promise<void> {
     return result
   }
 
-  const handlers: Omit<Handlers, 'shutdown'> = {
+  const handlers: Omit<Handlers, 'shutdown' | 'ping'> = {
     createInvitation: async ({ handshakeProtocols, label }) => {
       const record = await didcomm.oob.createInvitation({
         handshakeProtocols: (handshakeProtocols ?? ['https://didcomm.org/didexchange/1.1']).map(handshakeProtocol),

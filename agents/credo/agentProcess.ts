@@ -176,7 +176,7 @@ async function main(config: StartConfig): Promise<void> {
     return result
   }
 
-  const handlers: Omit<Handlers, 'shutdown'> = {
+  const handlers: Omit<Handlers, 'shutdown' | 'ping'> = {
     createInvitation: async ({ handshakeProtocols, label }) => {
       const record = await agent.oob.createInvitation({
         handshakeProtocols: (handshakeProtocols ?? ['https://didcomm.org/didexchange/1.1']).map(handshakeProtocol),

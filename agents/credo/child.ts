@@ -101,7 +101,11 @@ export function describeError(e: unknown): string {
  * Serves the harness's requests with `handlers`, and ends the agent (bounded) when the harness goes
  * away or asks it to. Returns the bounded stop, for the `shutdown` request.
  */
-export function serve(handlers: Omit<Handlers, 'shutdown'>, agent: { shutdown(): Promise<void> }, log: LineLogger) {
+export function serve(
+  handlers: Omit<Handlers, 'shutdown' | 'ping'>,
+  agent: { shutdown(): Promise<void> },
+  log: LineLogger,
+) {
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= Promise.race([
@@ -110,7 +114,7 @@ export function serve(handlers: Omit<Handlers, 'shutdown'>, agent: { shutdown():
     ]).catch((e) => log.error('shutdown failed', { error: describeError(e) }))
     return stopping
   }
-  const all: Handlers = { ...handlers, shutdown: async () => (await stop(), {}) }
+  const all: Handlers = { ...handlers, shutdown: async () => (await stop(), {}), ping: async () => ({}) }
   const stopAndExit = () => void stop().then(() => process.exit(0))
   process.on('message', (message: ToChild) => {
     if (message.kind !== 'request') return

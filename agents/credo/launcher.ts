@@ -23,6 +23,8 @@ export interface CredoLaunchOptions {
   readyTimeoutMs?: number
   /** The bound of each request (default 30 s). */
   requestTimeoutMs?: number
+  /** Called when a request went unanswered within its bound: the agent may be hung. */
+  onUnresponsive?: (detail: string) => void
 }
 
 export class CredoLaunchError extends StartError {}
@@ -48,10 +50,12 @@ export class CredoAgentProcess {
   readonly events = new EventLog<CredoEvent>(describeEvent)
   /** The agent's DIDComm endpoint, set once the child is ready. */
   endpoint = ''
-  /** Why the child is gone (`exited with code 1`, `killed by signal SIGKILL`), once it is. */
+  /** Why the child is gone (`exited with code 1`, `exited with signal SIGKILL`), once it is. */
   exitReason?: string
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
+  /** Resolves with how the child ended (`exited with signal SIGKILL`), once it has. */
+  readonly ended: Promise<string>
   private readonly exited: Promise<void>
   private readonly exitListeners = new Set<(reason: string) => void>()
 
@@ -62,12 +66,16 @@ export class CredoAgentProcess {
     readonly logFile: string,
     private readonly proc: SpawnedProcess,
     private readonly requestTimeoutMs: number,
+    private readonly onUnresponsive?: (detail: string) => void,
   ) {
     const child = proc.child
     this.child = child
+    let ended: (reason: string) => void = () => {}
+    this.ended = new Promise((resolve) => (ended = resolve))
+    this.exitListeners.add((reason) => ended(reason))
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => {
-        this.onExit(signal ? `was killed by signal ${signal}` : `exited with code ${code}`)
+        this.onExit(signal ? `exited with signal ${signal}` : `exited with code ${code}`)
         resolve()
       })
       // Listened to for good: an 'error' nobody listens to would throw in the harness.
@@ -115,6 +123,7 @@ export class CredoAgentProcess {
       opts.logFile,
       proc,
       opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      opts.onUnresponsive,
     )
     try {
       await agent.ready(opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS)
@@ -135,7 +144,9 @@ export class CredoAgentProcess {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id)
-        reject(new Error(`Credo "${this.label}" did not answer ${method} within ${timeoutMs} ms`))
+        const detail = `stopped answering (no answer to ${method} within ${timeoutMs} ms)`
+        this.onUnresponsive?.(detail)
+        reject(new Error(`Credo "${this.label}" ${detail}`))
       }, timeoutMs)
       this.pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject, timer })
       const message: ToChild = { kind: 'request', id, method, params }

@@ -46,6 +46,8 @@ export interface Methods {
   rotate: { params: { connectionId: string; toDid?: string }; result: { newDid: string } }
   hangup: { params: { connectionId: string }; result: Record<string, never> }
   shutdown: { params: Record<string, never>; result: Record<string, never> }
+  /** Answered by the process itself, for the harness to tell a hung agent from a slow flow. */
+  ping: { params: Record<string, never>; result: Record<string, never> }
 }
 
 export type Method = keyof Methods

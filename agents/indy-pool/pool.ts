@@ -9,10 +9,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { readFile, rm } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { spawnManaged } from '../../common/managedSpawn.js'
 import { pidAlive, type ManagedProcess } from '../../common/processes.js'
-import { pollUntil } from '../../common/waitFor.js'
+import { pollUntil, within } from '../../common/waitFor.js'
 import { LedgerClient } from './ledgerClient.js'
 import { ensureIndyPoolProvisioned, ROOT_SCRIPTS_DIR } from './provision.js'
 import { checkDisk, CommandError, inRoot, lastLines, rootEnv, runCommand } from './root.js'
@@ -84,18 +83,6 @@ interface OwnerFile {
 }
 
 /** Settles like `promise`, or rejects with `message` after `ms`; the timer never outlives it. */
-async function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  const abort = new AbortController()
-  try {
-    return await Promise.race([
-      promise,
-      sleep(ms, undefined, { signal: abort.signal }).then(() => Promise.reject(new Error(message))),
-    ])
-  } finally {
-    abort.abort()
-  }
-}
-
 /** SIGTERM lets a node's looper close its stacks and databases; SIGKILL follows after the grace period. */
 async function stopNodes(nodes: ManagedProcess[]): Promise<void> {
   await Promise.all(nodes.map((n) => n.stop(STOP_GRACE_MS)))
@@ -341,7 +328,9 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
     const client = await LedgerClient.open(genesis)
     try {
       const remaining = Math.max(deadline - Date.now(), 5_000)
-      const trustee = await within(client.getNym(TRUSTEE_DID), remaining, `no answer within ${remaining} ms`)
+      const answer = await within(client.getNym(TRUSTEE_DID), remaining)
+      if (!answer) throw new Error(`no answer within ${remaining} ms`)
+      const trustee = answer.value
       if (trustee?.role !== '0') throw new Error(`GET_NYM ${TRUSTEE_DID} answered ${JSON.stringify(trustee)}`)
     } catch (e) {
       throw await failure(`reading the trustee's NYM: ${(e as Error).message}`)

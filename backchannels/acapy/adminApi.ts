@@ -1,6 +1,7 @@
 import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios'
 import { pollUntil } from '../../common/waitFor.js'
 import { CONNECTION_STATE_ORDER, type ConnectionState, type WaitOptions } from '../../contract/connections.js'
+import { describeAgentFailure, type AgentFailure } from '../../contract/summary.js'
 import type { WebhookReceiver } from './webhookReceiver.js'
 
 /** RFC 0023 states as ACA-Py reports them in `rfc23_state` (e.g. `request-sent`, `completed`). */
@@ -27,6 +28,8 @@ export class AdminApi {
     apiKey: string | undefined,
     readonly webhooks: WebhookReceiver,
     readonly timeoutMs: number,
+    /** Called when a request got no HTTP answer at all: the host decides whether the agent is gone. */
+    private readonly unreachable: (what: string, error: AxiosError) => Promise<AgentFailure | undefined>,
   ) {
     this.http = axios.create({ baseURL, timeout: timeoutMs, headers: apiKey ? { 'X-API-Key': apiKey } : {} })
   }
@@ -83,6 +86,8 @@ export class AdminApi {
       return (await request()).data as Record<string, unknown>
     } catch (e) {
       if (!(e instanceof AxiosError)) throw e
+      const gone = e.response ? undefined : await this.unreachable(what, e)
+      if (gone) throw new Error(describeAgentFailure(gone))
       const answer = e.response ? `HTTP ${e.response.status}: ${stringify(e.response.data)}` : e.message
       throw new Error(`${this.instance} could not ${what}: ${answer}`)
     }

@@ -1,13 +1,18 @@
 import path from 'node:path'
 import { launchAcapy, type AcapyProcess } from '../../agents/acapy/launcher.js'
 import type { AgentRef } from '../../contract/agentId.js'
-import type { AgentDescription } from '../../contract/summary.js'
+import type { AxiosError } from 'axios'
+import type { AgentDescription, AgentFailure } from '../../contract/summary.js'
+import { within } from '../../common/waitFor.js'
 import { BaseHost, type RunResources } from '../host.js'
 import { AdminApi } from './adminApi.js'
 import { AcapyConnections } from './connections.js'
 import { AcapyDidRotate } from './didRotate.js'
 import { AcapyMessaging } from './messaging.js'
 import { WebhookReceiver } from './webhookReceiver.js'
+
+/** How long a refused connection waits for the process's exit to be seen, before it counts as a closed port. */
+const EXIT_GRACE_MS = 2_000
 
 /** An ACA-Py that runs elsewhere: the harness reaches its admin API, and it posts webhooks to us. */
 export interface ExternalAcapy {
@@ -28,6 +33,8 @@ export class AcapyHost extends BaseHost {
   private process?: AcapyProcess
   private readonly webhooks = new WebhookReceiver()
   private reportedVersion?: string
+  private api?: AdminApi
+  private readonly failWaits = (e: Error) => this.webhooks.log.fail(e)
 
   constructor(
     ref: AgentRef,
@@ -49,11 +56,17 @@ export class AcapyHost extends BaseHost {
         adminUrl = this.process.adminUrl
         apiKey = this.process.apiKey
         // A dead agent ends every wait on it at once, with the reason, instead of letting each time out.
-        void this.process.exited.then((how) =>
-          this.webhooks.log.fail(new Error(`agent ${this.instance} exited (${how})`)),
-        )
+        void this.process.exited.then((how) => this.agentFailed('agent-exited', `exited with ${how}`, this.failWaits))
       }
-      const api = new AdminApi(this.instance, adminUrl as string, apiKey, this.webhooks, this.settings.timeoutMs)
+      const api = new AdminApi(
+        this.instance,
+        adminUrl as string,
+        apiKey,
+        this.webhooks,
+        this.settings.timeoutMs,
+        (w, e) => this.unreachable(w, e),
+      )
+      this.api = api
       this.reportedVersion = String((await api.get('read its status', '/status')).version ?? 'unknown')
       this.offer({
         connections: new AcapyConnections(api),
@@ -64,6 +77,26 @@ export class AcapyHost extends BaseHost {
       await this.stop()
       throw e
     }
+  }
+
+  /** ACA-Py's liveness route: answered at once by a running agent. */
+  protected override async probe(): Promise<void> {
+    await this.api?.get('answer its liveness probe', '/status/live')
+  }
+
+  /**
+   * A request that got no HTTP answer: a timeout means ACA-Py stopped answering; a refused connection
+   * means it exited, which its exit (awaited, bounded) tells apart from a closed port.
+   */
+  private async unreachable(what: string, error: AxiosError): Promise<AgentFailure | undefined> {
+    if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') {
+      const detail = `stopped answering (no answer to "${what}" within ${this.settings.timeoutMs} ms)`
+      this.agentFailed('agent-unresponsive', detail, this.failWaits)
+    } else if (error.code === 'ECONNREFUSED' && this.process) {
+      const exit = await within(this.process.exited, EXIT_GRACE_MS)
+      if (exit) this.agentFailed('agent-exited', `exited with ${exit.value}`, this.failWaits)
+    }
+    return this.failure
   }
 
   async stop(): Promise<void> {

@@ -36,15 +36,21 @@ export class CredoHost extends BaseHost {
       entry: spec.entry,
       readyTimeoutMs: spec.readyTimeoutMs,
       requestTimeoutMs: this.timeoutMs,
+      onUnresponsive: (detail) => this.agentFailed('agent-unresponsive', detail, (e) => agent.events.fail(e)),
       dataDir: path.join(resources.runDir, 'agents', this.instance),
       logFile: this.logFile,
     })
     this.process = agent
+    void agent.ended.then((how) => this.agentFailed('agent-exited', how, (e) => agent.events.fail(e)))
     this.offer({
       connections: new CredoConnections(agent, this.instance),
       messaging: new CredoMessaging(agent, this.instance),
       didRotate: new CredoDidRotate(agent, this.instance),
     })
+  }
+
+  protected override async probe(): Promise<void> {
+    await this.process?.request('ping', {})
   }
 
   async stop(): Promise<void> {

@@ -2,7 +2,13 @@ import { After, Before, Status, setDefaultTimeout } from '@cucumber/cucumber'
 import type { RuntimeMetadataMessage } from 'allure-js-commons/sdk'
 import { ALLURE_RUNTIME_MESSAGE_CONTENT_TYPE } from 'allure-js-commons/sdk/reporter'
 import { CAPABILITY_NAMES, type CapabilityName } from '../../backchannels/capabilities.js'
-import { EVIDENCE_MEDIA_TYPE, UNTESTED_MEDIA_TYPE, type Evidence } from '../../contract/evidence.js'
+import {
+  AGENT_FAILURE_MEDIA_TYPE,
+  EVIDENCE_MEDIA_TYPE,
+  UNTESTED_MEDIA_TYPE,
+  type Evidence,
+} from '../../contract/evidence.js'
+import { describeAgentFailure } from '../../contract/summary.js'
 import type { TraceEntry } from '../../contract/trace.js'
 import type { ConformanceWorld } from './world.js'
 
@@ -19,19 +25,24 @@ function neededCapabilities(tags: readonly { name: string }[]): CapabilityName[]
 Before(function (this: ConformanceWorld, { pickle }) {
   // Allure tells results apart by their parameters: without the roles, a scenario's runs in the
   // other role assignments would show as retries of one test.
-  const roles: RuntimeMetadataMessage = {
+  const roles = Object.keys(this.parameters.roles)
+  const metadata: RuntimeMetadataMessage = {
     type: 'metadata',
-    data: {
-      parameters: Object.keys(this.parameters.roles).map((role) => ({ name: role, value: this.as(role).agentId })),
-    },
+    data: { parameters: roles.map((role) => ({ name: role, value: this.as(role).agentId })) },
   }
-  this.attach(JSON.stringify(roles), ALLURE_RUNTIME_MESSAGE_CONTENT_TYPE)
-  const missing = Object.keys(this.parameters.roles).flatMap((role) =>
+  this.attach(JSON.stringify(metadata), ALLURE_RUNTIME_MESSAGE_CONTENT_TYPE)
+  // An agent that died or hung earlier in the run can give no verdict: what needs it is not run.
+  const gone = roles.flatMap((role) => {
+    const failure = this.as(role).failure()
+    return failure ? [`not run: ${describeAgentFailure(failure)} earlier in the run`] : []
+  })
+  const missing = roles.flatMap((role) =>
     neededCapabilities(pickle.tags).flatMap((c) => {
       const why = this.as(role).lacks(c)
       return why ? [`${this.as(role).agentId} as ${role} has no ${c} capability: ${why}`] : []
     }),
   )
+  missing.unshift(...gone)
   if (missing.length > 0) {
     this.attach(missing.join('; '), UNTESTED_MEDIA_TYPE)
     return 'skipped'
@@ -51,6 +62,15 @@ After(async function (this: ConformanceWorld, { result }) {
   const faulted = new Set(trace.filter((e) => e.direction === 'outbound' && e.fault).map((e) => e.id))
   const violations = trace.filter((e) => e.direction === 'inbound' && e.schema && !e.schema.valid && !faulted.has(e.id))
   if (result?.status !== Status.FAILED && violations.length === 0) return
+  // A failure while an agent died or hung is the agent's state, not a verdict: say so, so that no
+  // expectation excuses it.
+  for (const role of Object.keys(this.parameters.roles)) {
+    const failure = await this.as(role).checkHealth()
+    if (failure) {
+      this.attach(JSON.stringify(failure), AGENT_FAILURE_MEDIA_TYPE)
+      break
+    }
+  }
   const logs: Record<string, string> = {}
   for (const role of Object.keys(this.parameters.roles)) {
     logs[this.as(role).instance] = await this.as(role).logTail(60)

@@ -24,7 +24,8 @@ export class AgentWallet {
   static async open(sqlitePath: string): Promise<AgentWallet> {
     // RAW: the key is random and per run, so a KDF would only cost start-up time.
     const store = await Store.provision({
-      uri: `sqlite://${sqlitePath}`,
+      // Percent-encoded, as ACA-Py quotes it: an `@` in the path would read as the URI's user info.
+      uri: `sqlite://${sqlitePath.split('/').map(encodeURIComponent).join('/')}`,
       keyMethod: new StoreKeyMethod(KdfMethod.Raw),
       passKey: Store.generateRawKey(),
       recreate: true,
