@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { Command, Option } from 'commander'
 import packageJson from '../package.json' with { type: 'json' }
 import { AskarUnavailableError } from '../agents/reference/native/askarLibrary.js'
@@ -5,11 +6,12 @@ import { registerCompareCommand } from './commands/compare.js'
 import { registerLedgerCommand } from './commands/ledger.js'
 import { registerMergeCommand } from './commands/merge.js'
 import { registerReportCommand } from './commands/report.js'
-import { consoleOutput, formatTotals } from './progress.js'
+import { consoleOutput, formatRoleTable, formatTotals } from './progress.js'
 import { runPassed } from '../contract/summary.js'
 import { knownAgentIds } from './agents.js'
 import { parseShard } from './assignments.js'
-import { AgentStartError, run, UsageError } from './run.js'
+import { AgentStartError, defaultReportDir, run, UsageError } from './run.js'
+import { defaultWorkers, runInWorkers, WorkerError } from './workers.js'
 
 /** Exit codes (documented in the README): 0 all passed, 1 a scenario failed, 2 bad input, 3 an agent could not start, 130 interrupted. */
 export const EXIT = { passed: 0, failed: 1, usage: 2, agentStart: 3, interrupted: 130 } as const
@@ -22,6 +24,23 @@ export const EXIT = { passed: 0, failed: 1, usage: 2, agentStart: 3, interrupted
 function exitWhenFlushed(code: number): void {
   process.exitCode = code
   process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
+}
+
+/** The command line each worker runs: the run's own, less what the workers are given apart. */
+function workerArgs(opts: {
+  agents: string
+  pairing: string
+  tags?: string
+  expectations?: string
+  timeout: number
+  strict?: boolean
+}): string[] {
+  return [
+    ...['--agents', opts.agents, '--pairing', opts.pairing, '--timeout', String(opts.timeout), '--workers', '1'],
+    ...(opts.tags ? ['--tags', opts.tags] : []),
+    ...(opts.expectations ? ['--expectations', opts.expectations] : []),
+    ...(opts.strict ? ['--strict'] : []),
+  ]
 }
 
 /** `--shard i/n`, or bad input (exit code 2). */
@@ -71,6 +90,11 @@ program
       .argParser(Number),
   )
   .option('--shard <i/n>', 'run only the i-th of n deterministic shares of the role assignments (join them with merge)')
+  .addOption(
+    new Option('--workers <n>', 'worker processes, each running a share of the role assignments with agents of its own')
+      .default(defaultWorkers(), 'twice the cores, at least 4, at most what memory holds')
+      .argParser(Number),
+  )
   .option('--strict', 'a failed SHOULD statement (a warning) fails the run too')
   .option('--quiet', 'print only the final totals')
   .option('--json', 'print summary.json to stdout instead of progress')
@@ -79,6 +103,7 @@ program
       agents: string
       pairing: 'default' | 'all'
       shard?: string
+      workers: number
       tags?: string
       reportDir?: string
       expectations?: string
@@ -94,25 +119,39 @@ program
         .map((a) => a.trim())
         .filter(Boolean)
       try {
-        const summary = await run({
-          agents,
-          pairing: opts.pairing,
-          ...(opts.shard ? { shard: shardOption(opts.shard) } : {}),
-          tags: opts.tags,
-          reportDir: opts.reportDir,
-          expectations: opts.expectations,
-          timeoutMs: opts.timeout,
-          agentSettings: opts.acapyAdminUrl
-            ? {
-                acapy: {
-                  adminUrl: opts.acapyAdminUrl,
-                  apiKey: process.env.DIDCOMM_CONFORMANCE_ACAPY_API_KEY,
-                  webhookPort: opts.acapyWebhookPort,
-                },
-              }
-            : {},
-          output: consoleOutput({ quiet: Boolean(opts.quiet), json: Boolean(opts.json) }),
-        })
+        const output = consoleOutput({ quiet: Boolean(opts.quiet), json: Boolean(opts.json) })
+        // One process runs a shard, an agent running elsewhere (there is one of it), or a single worker.
+        const inWorkers = opts.workers > 1 && !opts.shard && !opts.acapyAdminUrl
+        const summary = inWorkers
+          ? await runInWorkers(
+              workerArgs(opts),
+              opts.workers,
+              path.resolve(opts.reportDir ?? defaultReportDir()),
+              output,
+            )
+          : await run({
+              agents,
+              pairing: opts.pairing,
+              ...(opts.shard ? { shard: shardOption(opts.shard) } : {}),
+              tags: opts.tags,
+              reportDir: opts.reportDir,
+              expectations: opts.expectations,
+              timeoutMs: opts.timeout,
+              agentSettings: opts.acapyAdminUrl
+                ? {
+                    acapy: {
+                      adminUrl: opts.acapyAdminUrl,
+                      apiKey: process.env.DIDCOMM_CONFORMANCE_ACAPY_API_KEY,
+                      webhookPort: opts.acapyWebhookPort,
+                    },
+                  }
+                : {},
+              output,
+            })
+        if (inWorkers) {
+          output.table(formatRoleTable(summary))
+          output.info(formatTotals(summary))
+        }
         // Interrupted: the summary is written and the agents are being stopped; the exit code says so.
         if (summary.interrupted) return exitWhenFlushed(EXIT.interrupted)
         if (opts.json) console.log(JSON.stringify(summary, null, 2))
@@ -123,6 +162,7 @@ program
       } catch (e) {
         console.error(`didcomm-conformance: ${(e as Error).message}`)
         if (e instanceof UsageError) exitWhenFlushed(EXIT.usage)
+        else if (e instanceof WorkerError) exitWhenFlushed(e.exitCode)
         else if (e instanceof AgentStartError || e instanceof AskarUnavailableError) exitWhenFlushed(EXIT.agentStart)
         else throw e
       }

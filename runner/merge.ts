@@ -78,7 +78,8 @@ export function mergeSummaries(shards: Shard[], statements: Statement[], expecta
 /** Shards that say which share they ran (`run --shard i/n`) must be all n of them, each once. */
 function checkComplete(summaries: Summary[]): void {
   const shards = summaries.flatMap((s) => (s.shard ? [s.shard] : []))
-  if (shards.length === 0) return
+  // An interrupted run keeps what finished: its shards cannot be complete.
+  if (shards.length === 0 || summaries.some((s) => s.interrupted)) return
   const total = shards[0]?.total as number
   const indices = shards.map((s) => s.index).sort((a, b) => a - b)
   const all = Array.from({ length: total }, (_, i) => i + 1)

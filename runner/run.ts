@@ -99,13 +99,15 @@ export async function run(options: RunOptions): Promise<Summary> {
   // afterwards is not a result and is not recorded.
   let interrupted = false
   const onSignal = (signal: NodeJS.Signals) => {
+    // Once is enough: a worker gets Ctrl-C from the terminal and from the run that started it.
+    if (interrupted) return
     interrupted = true
     writeSummary()
     out.info(`${signal}: stopping agents; summary.json keeps the ${scenarios.length} scenarios that finished`)
     void stopAll().then(() => process.exit(130))
   }
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   const early = takeEarlyInterrupt()
 
   // Until the agents say what they are, they are what the command line named.

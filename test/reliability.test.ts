@@ -90,7 +90,8 @@ describe('a run always exits by itself', { timeout: 15 * 60_000 }, () => {
         const n = next++
         const reportDir = path.join(dir, `short-${n}`)
         const args = ['--agents', 'reference,credo@0.5.19', '--tags', '@trust-ping', '--report-dir', reportDir]
-        const { finished } = startRun([...args, '--pairing', 'all'])
+        // One process: the hang this guards against was the run's own (Askar's threads kept it alive).
+        const { finished } = startRun([...args, '--pairing', 'all', '--workers', '1'])
         const run = await finished
         assert.equal(run.code, 0, `run ${n} exit status; output:\n${run.stderr.slice(-2000)}`)
         times.push(run.ms)
@@ -140,6 +141,7 @@ describe('an agent killed or stopped mid-run', { timeout: 15 * 60_000 }, () => {
       const agentsDir = path.join(reportDir, 'agents')
       let signalled: number | undefined
       const args = ['--agents', `reference,${c.agent}`, '--tags', '@connection and not @negative', '--timeout', '3000']
+      args.push('--workers', '1')
       const { finished } = startRun([...args, '--expectations', EXPECTATIONS, '--report-dir', reportDir], (line) => {
         // The first scenario the agent under test passed: it is up and in use; now it goes.
         if (signalled !== undefined || !line.startsWith('✔') || !line.includes(`=${c.agent}`)) return
