@@ -52,10 +52,7 @@ export class ConformanceWorld extends World<WorldParameters> {
     return id
   }
 
-  get timeoutMs(): number {
-    return this.parameters.timeoutMs
-  }
-
+  /** The bound of every wait in a step. */
   get wait(): { timeoutMs: number } {
     return { timeoutMs: this.parameters.timeoutMs }
   }
