@@ -38,7 +38,7 @@ async function askarProblem(): Promise<string | undefined> {
 const families: Record<string, AgentFamily> = {
   [REFERENCE_FAMILY]: {
     versions: [packageJson.version],
-    create: (ref, instance) => new ReferenceHost(ref, instance),
+    create: (ref, instance, settings) => new ReferenceHost(ref, instance, settings.timeoutMs),
     maxInstances: () => Infinity,
     problem: askarProblem,
   },

@@ -28,6 +28,8 @@ export interface ReferenceAgentOptions {
   logger?: Logger
   /** The did:peer numalgo for DIDs this agent creates when nothing else decides it. */
   peerDidNumalgo?: PeerDidNumalgo
+  /** The bound of each delivery to another agent's endpoint (default 10 s). */
+  deliveryTimeoutMs?: number
 }
 
 export interface InboundContext {
@@ -216,7 +218,7 @@ export class ReferenceAgent {
     })
     const deliver = async () => {
       try {
-        const status = await postEnvelope(endpoint, packed)
+        const status = await postEnvelope(endpoint, packed, this.options.deliveryTimeoutMs)
         entry.delivery = `HTTP ${status}`
         this.logger.debug({ type: entry.type, id: entry.id, endpoint, status }, 'sent')
       } catch (e) {

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { ReferenceAgent } from '../../agents/reference/agent.js'
+import type { AgentRef } from '../../contract/agentId.js'
 import { fileLogger } from '../../common/logger.js'
 import { tailFile } from '../../common/tail.js'
 import { BaseHost, type RunResources } from '../host.js'
@@ -10,6 +11,15 @@ import { ReferenceMessaging } from './messaging.js'
 
 /** The reference agent, in the harness's own process. */
 export class ReferenceHost extends BaseHost {
+  constructor(
+    ref: AgentRef,
+    instance: string,
+    /** The bound of each delivery to another agent (the run's --timeout). */
+    private readonly timeoutMs?: number,
+  ) {
+    super(ref, instance)
+  }
+
   private running?: ReferenceAgent
   private logFile?: string
 
@@ -25,6 +35,7 @@ export class ReferenceHost extends BaseHost {
       label: this.instance,
       dataDir: path.join(resources.runDir, 'agents', this.instance),
       logger: fileLogger(this.logFile, this.instance),
+      ...(this.timeoutMs ? { deliveryTimeoutMs: this.timeoutMs } : {}),
     })
     this.running = agent
     const instrument = new ReferenceInstrument(agent)

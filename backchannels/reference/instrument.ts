@@ -76,7 +76,7 @@ export class ReferenceInstrument implements Instrument {
   }
 
   postEnvelope(endpoint: string, envelope: unknown): Promise<number> {
-    return postEnvelope(endpoint, envelope)
+    return postEnvelope(endpoint, envelope, this.agent.options.deliveryTimeoutMs)
   }
 
   verifySignedAttachment(attachment: unknown, verkey: string): string {
