@@ -1,6 +1,15 @@
+import { WaitCalibration } from '../common/calibration.js'
 import { agentId, type AgentRef } from '../contract/agentId.js'
 import { describeAgentFailure, type AgentDescription, type AgentFailure } from '../contract/summary.js'
 import { capabilityDriver, type Capabilities, type Driver } from './capabilities.js'
+
+/** How the run drives every agent: the bound of each call and wait, and whether waits learn a shorter one. */
+export interface HostSettings {
+  /** The step's bound (`--timeout`): the ceiling of every wait and every call to the agent. */
+  timeoutMs: number
+  /** Waits on the agent are bounded by what the run observes of it (common/calibration.ts), under the ceiling. */
+  calibrate: boolean
+}
 
 /** What the runner hands every host at start: the run's directory now, a ledger or tails server later. */
 export interface RunResources {
@@ -29,11 +38,18 @@ export interface AgentHost {
 export abstract class BaseHost implements AgentHost {
   private current?: Driver
   private gone?: AgentFailure
+  private readonly calibration = new WaitCalibration()
 
   constructor(
     readonly ref: AgentRef,
     readonly instance: string,
+    protected readonly settings: HostSettings,
   ) {}
+
+  /** Lets the waits on these logs of the agent take the bound its observed round trips call for. */
+  protected calibrate(...logs: Array<{ calibration?: WaitCalibration }>): void {
+    if (this.settings.calibrate) for (const log of logs) log.calibration = this.calibration
+  }
 
   abstract start(resources: RunResources): Promise<void>
   abstract stop(): Promise<void>

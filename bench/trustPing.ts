@@ -12,8 +12,14 @@ const WARM_UP = 50
  */
 export async function benchTrustPing(rounds = 500): Promise<{ p50Ms: number; p99Ms: number; rounds: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-ping-'))
-  const inviter = new ReferenceHost({ family: 'reference', version: 'bench' }, 'bench-inviter')
-  const invitee = new ReferenceHost({ family: 'reference', version: 'bench' }, 'bench-invitee')
+  const inviter = new ReferenceHost({ family: 'reference', version: 'bench' }, 'bench-inviter', {
+    timeoutMs: 10_000,
+    calibrate: false,
+  })
+  const invitee = new ReferenceHost({ family: 'reference', version: 'bench' }, 'bench-invitee', {
+    timeoutMs: 10_000,
+    calibrate: false,
+  })
   try {
     await Promise.all([inviter.start({ runDir: dir }), invitee.start({ runDir: dir })])
     const { invitation, invitationId } = await inviter.driver().get('connections').createInvitation()

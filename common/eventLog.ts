@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events'
+import type { WaitCalibration } from './calibration.js'
 import { WaitTimeoutError } from './waitFor.js'
 
 export interface Logged<T> {
@@ -17,6 +18,8 @@ export class EventLog<T> {
   private readonly events: Logged<T>[] = []
   private readonly emitter = new EventEmitter()
   private failure?: Error
+  /** Where this agent's round trips are learnt, and the bound of its waits comes from (none: the step's). */
+  calibration?: WaitCalibration
 
   constructor(private readonly describe: (e: T) => string) {
     // Every scenario's waits listen here; the default of 10 listeners is no sign of a leak.
@@ -64,7 +67,9 @@ export class EventLog<T> {
     since?: number
     seen?: () => string
   }): Promise<R> {
-    const { pick, timeoutMs, awaited } = params
+    const { pick, awaited } = params
+    const timeoutMs = this.calibration?.bound(params.timeoutMs) ?? params.timeoutMs
+    const began = Date.now()
     const mark = this.mark()
     const seen = params.seen ?? (() => this.recent(mark))
     try {
@@ -88,14 +93,17 @@ export class EventLog<T> {
       const onEvent = (e: Logged<T>) => {
         try {
           const value = pick(e.data)
-          if (value !== undefined) finish(undefined, value)
+          if (value === undefined) return
+          this.calibration?.observe(Date.now() - began)
+          finish(undefined, value)
         } catch (err) {
           finish(err)
         }
       }
       const onFailed = (error: Error) => finish(failed(error))
       const timer = setTimeout(() => {
-        const error = `timed out after ${timeoutMs} ms waiting for ${awaited}; seen instead: ${seen() || 'nothing'}`
+        const bound = this.calibration && timeoutMs < params.timeoutMs ? ` (${this.calibration.describe()})` : ''
+        const error = `timed out after ${timeoutMs} ms${bound} waiting for ${awaited}; seen instead: ${seen() || 'nothing'}`
         finish(new WaitTimeoutError(error))
       }, timeoutMs)
       this.emitter.on('event', onEvent)

@@ -1,7 +1,7 @@
 import semver from 'semver'
 import { AcapyHost, type ExternalAcapy } from '../backchannels/acapy/host.js'
 import { CredoHost } from '../backchannels/credo/host.js'
-import type { AgentHost } from '../backchannels/host.js'
+import type { AgentHost, HostSettings } from '../backchannels/host.js'
 import { ReferenceHost } from '../backchannels/reference/host.js'
 import { ACAPY_VERSIONS, type AcapyVersion } from '../agents/acapy/versions.js'
 import { CREDO_VERSION_SPECS, CREDO_VERSIONS } from '../agents/credo/versions.js'
@@ -11,10 +11,8 @@ import { agentId, parseAgentId, REFERENCE_FAMILY, type AgentRef } from '../contr
 import packageJson from '../package.json' with { type: 'json' }
 
 /** Settings for agents that run elsewhere instead of being started by the harness, and the run's bounds. */
-export interface AgentSettings {
+export interface AgentSettings extends HostSettings {
   acapy?: ExternalAcapy
-  /** The bound of each wait and each call to an agent. */
-  timeoutMs: number
 }
 
 interface AgentFamily {
@@ -38,7 +36,7 @@ async function askarProblem(): Promise<string | undefined> {
 const families: Record<string, AgentFamily> = {
   [REFERENCE_FAMILY]: {
     versions: [packageJson.version],
-    create: (ref, instance, settings) => new ReferenceHost(ref, instance, settings.timeoutMs),
+    create: (ref, instance, settings) => new ReferenceHost(ref, instance, settings),
     maxInstances: () => Infinity,
     problem: askarProblem,
   },
@@ -47,6 +45,7 @@ const families: Record<string, AgentFamily> = {
     create: (ref, instance, settings) =>
       new AcapyHost(ref, instance, {
         timeoutMs: settings.timeoutMs,
+        calibrate: settings.calibrate,
         ...(settings.acapy ? { external: settings.acapy } : {}),
       }),
     maxInstances: (settings) => (settings.acapy ? 1 : Infinity),
@@ -54,7 +53,7 @@ const families: Record<string, AgentFamily> = {
   },
   credo: {
     versions: [...CREDO_VERSIONS].sort(semver.rcompare),
-    create: (ref, instance, settings) => new CredoHost(ref, instance, settings.timeoutMs),
+    create: (ref, instance, settings) => new CredoHost(ref, instance, settings),
     maxInstances: () => Infinity,
     problem: async (ref) => (await askarProblem()) ?? CREDO_VERSION_SPECS[ref.version]?.installProblem(),
   },

@@ -34,12 +34,14 @@ function workerArgs(opts: {
   expectations?: string
   timeout: number
   strict?: boolean
+  calibrate: boolean
 }): string[] {
   return [
     ...['--agents', opts.agents, '--pairing', opts.pairing, '--timeout', String(opts.timeout), '--workers', '1'],
     ...(opts.tags ? ['--tags', opts.tags] : []),
     ...(opts.expectations ? ['--expectations', opts.expectations] : []),
     ...(opts.strict ? ['--strict'] : []),
+    ...(opts.calibrate ? [] : ['--no-calibrate']),
   ]
 }
 
@@ -81,6 +83,10 @@ program
   )
   .addOption(new Option('--timeout <ms>', 'bound for each wait inside a step').default(10_000).argParser(Number))
   .option(
+    '--no-calibrate',
+    'wait the whole --timeout every time, instead of a bound learnt from the agents (10× their p95 round trip, at least 2 s)',
+  )
+  .option(
     '--acapy-admin-url <url>',
     'use an ACA-Py running elsewhere (its API key from $DIDCOMM_CONFORMANCE_ACAPY_API_KEY)',
   )
@@ -104,6 +110,7 @@ program
       pairing: 'default' | 'all'
       shard?: string
       workers: number
+      calibrate: boolean
       tags?: string
       reportDir?: string
       expectations?: string
@@ -137,6 +144,7 @@ program
               reportDir: opts.reportDir,
               expectations: opts.expectations,
               timeoutMs: opts.timeout,
+              calibrate: opts.calibrate,
               agentSettings: opts.acapyAdminUrl
                 ? {
                     acapy: {

@@ -34,7 +34,9 @@ export interface RunOptions {
   reportDir?: string
   /** JSON file of known deviations per agent (see runner/expectations.ts). */
   expectations?: string
-  agentSettings?: Omit<AgentSettings, 'timeoutMs'>
+  agentSettings?: Omit<AgentSettings, 'timeoutMs' | 'calibrate'>
+  /** Waits learn their bound from the agents' observed round trips, under the step's (default: on). */
+  calibrate?: boolean
   /** Bound for each wait inside a step. */
   timeoutMs?: number
   output: Output
@@ -82,7 +84,7 @@ export async function run(options: RunOptions): Promise<Summary> {
   out.info(`report directory ${reportDir}`)
 
   const timeoutMs = options.timeoutMs ?? 10_000
-  const settings: AgentSettings = { ...options.agentSettings, timeoutMs }
+  const settings: AgentSettings = { ...options.agentSettings, timeoutMs, calibrate: options.calibrate ?? true }
   const pairing = options.pairing ?? 'default'
   const assignments = shardOf(
     assignmentsFor(index.roleSets, ids, pairing, (id) => isNewestOfFamily(id, ids)),

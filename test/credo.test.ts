@@ -8,7 +8,7 @@ import type { AgentHost } from '../backchannels/host.js'
 import { CredoHost } from '../backchannels/credo/host.js'
 import { ReferenceHost } from '../backchannels/reference/host.js'
 import type { PeerDidNumalgo } from '../contract/connections.js'
-import { conn, CREDO, msg, REFERENCE } from './support/agents.js'
+import { conn, CREDO, msg, REFERENCE, SETTINGS } from './support/agents.js'
 import { pidAlive } from '../common/processes.js'
 
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'credo-test-'))
@@ -44,8 +44,8 @@ async function connectAndPing(inviter: AgentHost, invitee: AgentHost, numalgo: P
 }
 
 describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
-  const credo = new CredoHost(CREDO, 'credo-t', 10_000)
-  const reference = new ReferenceHost(REFERENCE, 'reference-t')
+  const credo = new CredoHost(CREDO, 'credo-t', SETTINGS)
+  const reference = new ReferenceHost(REFERENCE, 'reference-t', SETTINGS)
 
   before(async () => {
     await Promise.all([credo.start({ runDir: runDir }), reference.start({ runDir: runDir })])
@@ -77,7 +77,7 @@ describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
   })
 
   it('fails a pending call and a pending wait at once when the child is killed, naming the exit', async () => {
-    const victim = new CredoHost(CREDO, 'credo-victim', 10_000)
+    const victim = new CredoHost(CREDO, 'credo-victim', SETTINGS)
     await victim.start({ runDir: runDir })
     const pid = victim.agentProcess.pid
     try {

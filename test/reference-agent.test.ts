@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { ReferenceHost } from '../backchannels/reference/host.js'
-import { conn, msg, REFERENCE } from './support/agents.js'
+import { conn, msg, REFERENCE, SETTINGS } from './support/agents.js'
 import type { TraceEntry } from '../contract/trace.js'
 import { newMessage } from '../didcomm/message.js'
 import { MessageTypes } from '../didcomm/messageType.js'
@@ -12,8 +12,8 @@ import { packMessage } from '../agents/reference/didcomm/envelope.js'
 import { verkeyToMultikey } from '../didcomm/multikey.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reference-agent-test-'))
-const inviter = new ReferenceHost(REFERENCE, 't-inviter')
-const invitee = new ReferenceHost(REFERENCE, 't-invitee')
+const inviter = new ReferenceHost(REFERENCE, 't-inviter', SETTINGS)
+const invitee = new ReferenceHost(REFERENCE, 't-invitee', SETTINGS)
 
 async function connect(numalgo: 2 | 4 = 4): Promise<{ inviterConn: string; inviteeConn: string }> {
   const { invitation, invitationId } = await conn(inviter).createInvitation()

@@ -4,7 +4,7 @@ import type { AgentRef } from '../../contract/agentId.js'
 import type { AxiosError } from 'axios'
 import type { AgentDescription, AgentFailure } from '../../contract/summary.js'
 import { within } from '../../common/waitFor.js'
-import { BaseHost, type RunResources } from '../host.js'
+import { BaseHost, type HostSettings, type RunResources } from '../host.js'
 import { AdminApi } from './adminApi.js'
 import { AcapyConnections } from './connections.js'
 import { AcapyDidRotate } from './didRotate.js'
@@ -22,10 +22,8 @@ export interface ExternalAcapy {
   webhookPort: number
 }
 
-export interface AcapyHostSettings {
+export interface AcapyHostSettings extends HostSettings {
   external?: ExternalAcapy
-  /** The bound of every admin API call and wait. */
-  timeoutMs: number
 }
 
 /** ACA-Py, started by the harness (or running elsewhere), driven through its admin API and webhooks. */
@@ -39,9 +37,10 @@ export class AcapyHost extends BaseHost {
   constructor(
     ref: AgentRef,
     instance: string,
-    private readonly settings: AcapyHostSettings,
+    protected override readonly settings: AcapyHostSettings,
   ) {
-    super(ref, instance)
+    super(ref, instance, settings)
+    this.calibrate(this.webhooks.log)
   }
 
   async start(resources: RunResources): Promise<void> {

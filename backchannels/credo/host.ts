@@ -1,7 +1,6 @@
 import path from 'node:path'
 import { CredoAgentProcess } from '../../agents/credo/launcher.js'
 import { CREDO_VERSION_SPECS } from '../../agents/credo/versions.js'
-import type { AgentRef } from '../../contract/agentId.js'
 import { BaseHost, type RunResources } from '../host.js'
 import { CredoConnections } from './connections.js'
 import { CredoDidRotate } from './didRotate.js'
@@ -11,15 +10,6 @@ import { CredoMessaging } from './messaging.js'
 export class CredoHost extends BaseHost {
   private process?: CredoAgentProcess
   private logFile?: string
-
-  constructor(
-    ref: AgentRef,
-    instance: string,
-    /** The bound of every request to the agent. */
-    private readonly timeoutMs: number,
-  ) {
-    super(ref, instance)
-  }
 
   /** The running child; tests use it to see or to end the process itself. */
   get agentProcess(): CredoAgentProcess {
@@ -35,12 +25,13 @@ export class CredoHost extends BaseHost {
       label: this.instance,
       entry: spec.entry,
       readyTimeoutMs: spec.readyTimeoutMs,
-      requestTimeoutMs: this.timeoutMs,
+      requestTimeoutMs: this.settings.timeoutMs,
       onUnresponsive: (detail) => this.agentFailed('agent-unresponsive', detail, (e) => agent.events.fail(e)),
       dataDir: path.join(resources.runDir, 'agents', this.instance),
       logFile: this.logFile,
     })
     this.process = agent
+    this.calibrate(agent.events)
     void agent.ended.then((how) => this.agentFailed('agent-exited', how, (e) => agent.events.fail(e)))
     this.offer({
       connections: new CredoConnections(agent, this.instance),

@@ -1,6 +1,5 @@
 import path from 'node:path'
 import { ReferenceAgent } from '../../agents/reference/agent.js'
-import type { AgentRef } from '../../contract/agentId.js'
 import { fileLogger } from '../../common/logger.js'
 import { tailFile } from '../../common/tail.js'
 import { BaseHost, type RunResources } from '../host.js'
@@ -11,15 +10,6 @@ import { ReferenceMessaging } from './messaging.js'
 
 /** The reference agent, in the harness's own process. */
 export class ReferenceHost extends BaseHost {
-  constructor(
-    ref: AgentRef,
-    instance: string,
-    /** The bound of each delivery to another agent (the run's --timeout). */
-    private readonly timeoutMs?: number,
-  ) {
-    super(ref, instance)
-  }
-
   private running?: ReferenceAgent
   private logFile?: string
 
@@ -35,9 +25,10 @@ export class ReferenceHost extends BaseHost {
       label: this.instance,
       dataDir: path.join(resources.runDir, 'agents', this.instance),
       logger: fileLogger(this.logFile, this.instance),
-      ...(this.timeoutMs ? { deliveryTimeoutMs: this.timeoutMs } : {}),
+      deliveryTimeoutMs: this.settings.timeoutMs,
     })
     this.running = agent
+    this.calibrate(agent.tap.log, agent.connections.changes)
     const instrument = new ReferenceInstrument(agent)
     this.offer({
       connections: new ReferenceConnections(agent, this.instance),
