@@ -1,4 +1,5 @@
 import { benchAcapyStart } from './acapy.js'
+import { benchConformance } from './conformance.js'
 import { benchEnvelope } from './envelope.js'
 import { benchTrustPing } from './trustPing.js'
 
@@ -13,3 +14,19 @@ console.log(
 )
 const acapy = await benchAcapyStart(3)
 console.log(`ACA-Py start-to-ready: ${acapy.join(', ')} ms over ${acapy.length} launches (target <= 5000 ms)`)
+
+const agents = 'reference,acapy,credo'
+const tags = '@connection or @RFC0794'
+const run = benchConformance(agents, tags)
+const speedUp = (run.serialMs / run.parallelMs).toFixed(1)
+console.log(
+  `conformance --agents ${agents} --tags "${tags}": ${(run.serialMs / 1000).toFixed(1)} s in one process (fixed 10 s waits), ` +
+    `${(run.parallelMs / 1000).toFixed(1)} s with the default workers and calibrated waits: ${speedUp}x ` +
+    `(target: under 40 s, at least 3x), verdicts ${run.sameVerdicts ? 'identical' : 'DIFFERENT'}`,
+)
+console.log(
+  `time to verdict of an expected failure: p50 ${run.expectedFailure.p50} ms, p95 ${run.expectedFailure.p95} ms over ${run.expectedFailure.count} (target p50 < 2000 ms)`,
+)
+for (const [agent, ms] of Object.entries(run.passingByAgent)) {
+  console.log(`time to verdict of a passing scenario with ${agent}: p50 ${ms} ms`)
+}

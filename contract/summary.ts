@@ -72,6 +72,14 @@ export interface StatementVerdicts {
   verdicts: Array<{ agent: string; role: string; status: VerdictStatus; scenarios: string[]; expected?: boolean }>
 }
 
+export interface FlakyScenario {
+  feature: string
+  name: string
+  roles: Record<string, string>
+  /** The status in each repetition, in order. */
+  statuses: ScenarioStatus[]
+}
+
 export interface UnexpectedPass {
   agent: string
   expectation: string
@@ -85,6 +93,8 @@ export interface Summary {
   tags: string | null
   /** A run of one shard of the assignments (`run --shard index/total`). */
   shard?: { index: number; total: number }
+  /** With `run --repeat N`: the scenarios whose verdict was not the same in every repetition. */
+  flaky?: FlakyScenario[]
   /** Set when the run was stopped by a signal; the scenarios listed are those that finished before. */
   interrupted?: boolean
   /** `failed` counts failures of MUST checks; a failed @should scenario counts as a warning instead. */
@@ -127,7 +137,7 @@ export function scenarioKey(s: Pick<ScenarioResult, 'feature' | 'name' | 'roles'
 
 /**
  * Whether a run (or merged runs) passed: no failure that is neither expected nor (without `strict`) a
- * SHOULD warning, no expected failure that passed, and at least one scenario that ran.
+ * SHOULD warning, no expected failure that passed, no flaky scenario, and at least one scenario that ran.
  */
 export function runPassed(summary: Summary, strict = false): boolean {
   const ran = summary.totals.passed + summary.totals.failed
@@ -135,5 +145,23 @@ export function runPassed(summary: Summary, strict = false): boolean {
     (s) => s.status === 'failed' && !s.expected && (strict || !isWarning(s)),
   )
   const unexpectedPass = (summary.expectations?.unexpectedPasses.length ?? 0) > 0
-  return !unexpectedFailure && !unexpectedPass && ran > 0
+  const flaky = (summary.flaky?.length ?? 0) > 0
+  return !unexpectedFailure && !unexpectedPass && !flaky && ran > 0
+}
+
+/** The scenarios whose status differs between the repetitions of one selection (`run --repeat`). */
+export function flakyScenarios(repetitions: Summary[]): FlakyScenario[] {
+  const seen = new Map<string, FlakyScenario>()
+  repetitions.forEach((summary, i) => {
+    for (const s of summary.scenarios) {
+      const key = scenarioKey(s)
+      const entry = seen.get(key) ?? { feature: s.feature, name: s.name, roles: s.roles, statuses: [] }
+      // A scenario missing from a repetition (cut short) counts as not run there.
+      while (entry.statuses.length < i) entry.statuses.push('skipped')
+      entry.statuses.push(s.status)
+      seen.set(key, entry)
+    }
+  })
+  for (const entry of seen.values()) while (entry.statuses.length < repetitions.length) entry.statuses.push('skipped')
+  return [...seen.values()].filter((f) => new Set(f.statuses).size > 1)
 }

@@ -7,10 +7,11 @@ import { registerLedgerCommand } from './commands/ledger.js'
 import { registerMergeCommand } from './commands/merge.js'
 import { registerReportCommand } from './commands/report.js'
 import { consoleOutput, formatRoleTable, formatTotals } from './progress.js'
-import { runPassed } from '../contract/summary.js'
+import { flakyScenarios, runPassed, type Summary } from '../contract/summary.js'
 import { knownAgentIds } from './agents.js'
 import { parseShard } from './assignments.js'
 import { AgentStartError, defaultReportDir, run, UsageError } from './run.js'
+import { writeMergedRun } from './merge.js'
 import { defaultWorkers, runInWorkers, WorkerError } from './workers.js'
 
 /** Exit codes (documented in the README): 0 all passed, 1 a scenario failed, 2 bad input, 3 an agent could not start, 130 interrupted. */
@@ -43,6 +44,27 @@ function workerArgs(opts: {
     ...(opts.strict ? ['--strict'] : []),
     ...(opts.calibrate ? [] : ['--no-calibrate']),
   ]
+}
+
+/**
+ * The selection run `times` times, each into a directory of its own; the run's report is the first
+ * repetition's, with every scenario whose status was not the same each time listed as flaky.
+ */
+async function repeated(
+  times: number,
+  reportDir: string,
+  runOnce: (dir: string) => Promise<Summary>,
+): Promise<Summary> {
+  const dirs: string[] = []
+  const summaries: Summary[] = []
+  for (let i = 1; i <= times; i++) {
+    dirs.push(path.join(reportDir, 'repeats', String(i)))
+    summaries.push(await runOnce(dirs[i - 1] as string))
+    if (summaries.at(-1)?.interrupted) break
+  }
+  const flaky = flakyScenarios(summaries)
+  const summary = writeMergedRun(dirs.slice(0, 1), reportDir, undefined, flaky)
+  return summaries.some((s) => s.interrupted) ? { ...summary, interrupted: true } : summary
 }
 
 /** `--shard i/n`, or bad input (exit code 2). */
@@ -101,6 +123,11 @@ program
       .default(defaultWorkers(), 'twice the cores, at least 4, at most what memory holds')
       .argParser(Number),
   )
+  .addOption(
+    new Option('--repeat <n>', 'run the selection n times; a scenario whose verdict differs is flaky and fails the run')
+      .default(1)
+      .argParser(Number),
+  )
   .option('--strict', 'a failed SHOULD statement (a warning) fails the run too')
   .option('--quiet', 'print only the final totals')
   .option('--json', 'print summary.json to stdout instead of progress')
@@ -111,6 +138,7 @@ program
       shard?: string
       workers: number
       calibrate: boolean
+      repeat: number
       tags?: string
       reportDir?: string
       expectations?: string
@@ -129,34 +157,32 @@ program
         const output = consoleOutput({ quiet: Boolean(opts.quiet), json: Boolean(opts.json) })
         // One process runs a shard, an agent running elsewhere (there is one of it), or a single worker.
         const inWorkers = opts.workers > 1 && !opts.shard && !opts.acapyAdminUrl
-        const summary = inWorkers
-          ? await runInWorkers(
-              workerArgs(opts),
-              opts.workers,
-              path.resolve(opts.reportDir ?? defaultReportDir()),
-              output,
-            )
-          : await run({
-              agents,
-              pairing: opts.pairing,
-              ...(opts.shard ? { shard: shardOption(opts.shard) } : {}),
-              tags: opts.tags,
-              reportDir: opts.reportDir,
-              expectations: opts.expectations,
-              timeoutMs: opts.timeout,
-              calibrate: opts.calibrate,
-              agentSettings: opts.acapyAdminUrl
-                ? {
-                    acapy: {
-                      adminUrl: opts.acapyAdminUrl,
-                      apiKey: process.env.DIDCOMM_CONFORMANCE_ACAPY_API_KEY,
-                      webhookPort: opts.acapyWebhookPort,
-                    },
-                  }
-                : {},
-              output,
-            })
-        if (inWorkers) {
+        const runOnce = (reportDir: string) =>
+          inWorkers
+            ? runInWorkers(workerArgs(opts), opts.workers, reportDir, output)
+            : run({
+                agents,
+                pairing: opts.pairing,
+                ...(opts.shard ? { shard: shardOption(opts.shard) } : {}),
+                tags: opts.tags,
+                reportDir,
+                expectations: opts.expectations,
+                timeoutMs: opts.timeout,
+                calibrate: opts.calibrate,
+                agentSettings: opts.acapyAdminUrl
+                  ? {
+                      acapy: {
+                        adminUrl: opts.acapyAdminUrl,
+                        apiKey: process.env.DIDCOMM_CONFORMANCE_ACAPY_API_KEY,
+                        webhookPort: opts.acapyWebhookPort,
+                      },
+                    }
+                  : {},
+                output,
+              })
+        const reportDir = path.resolve(opts.reportDir ?? defaultReportDir())
+        const summary = opts.repeat > 1 ? await repeated(opts.repeat, reportDir, runOnce) : await runOnce(reportDir)
+        if (inWorkers || opts.repeat > 1) {
           output.table(formatRoleTable(summary))
           output.info(formatTotals(summary))
         }

@@ -3,6 +3,7 @@ import path from 'node:path'
 import {
   runPassed,
   scenarioKey,
+  type FlakyScenario,
   totalsOf,
   warningsOf,
   type AgentDescription,
@@ -98,7 +99,13 @@ export function mergedExitCode(summary: Summary): number {
  * Merges shard report directories into reportDir: checks every input before writing anything,
  * then copies the files, writes summary.json and statements.md and regenerates the reports.
  */
-export function writeMergedRun(runDirs: string[], reportDir: string, expectationsFile?: string): Summary {
+export function writeMergedRun(
+  runDirs: string[],
+  reportDir: string,
+  expectationsFile?: string,
+  /** With `run --repeat`: what differed between the repetitions, for the summary to say. */
+  flaky?: FlakyScenario[],
+): Summary {
   const shards = runDirs.map(loadShard)
   const target = path.resolve(reportDir)
   if (runDirs.some((d) => path.resolve(d) === target)) {
@@ -107,7 +114,9 @@ export function writeMergedRun(runDirs: string[], reportDir: string, expectation
   const expectations = expectationsFile
     ? { file: expectationsFile, entries: loadExpectations(expectationsFile) }
     : undefined
-  const { summary, evidence } = mergeSummaries(shards, loadStatements(), expectations)
+  const merged = mergeSummaries(shards, loadStatements(), expectations)
+  const { evidence } = merged
+  const summary: Summary = flaky ? { ...merged.summary, flaky } : merged.summary
   const missing = evidence.map((e) => path.join(e.shard, e.from)).find((f) => !existsSync(f))
   if (missing) throw new MergeInputError(`${missing}, the evidence of a failed scenario, is missing`)
 

@@ -5,7 +5,15 @@ import path from 'node:path'
 import { describe, it } from 'node:test'
 import { applyExpectations, ExpectationsError, loadExpectations } from '../runner/expectations.js'
 import { loadStatements, statementTable, statementVerdicts } from '../runner/statements.js'
-import { totalsOf, warningsOf, type ScenarioResult, type Statement } from '../contract/summary.js'
+import {
+  flakyScenarios,
+  runPassed,
+  totalsOf,
+  warningsOf,
+  type ScenarioResult,
+  type Statement,
+  type Summary,
+} from '../contract/summary.js'
 
 const must: Statement = { id: '0794-02', level: 'MUST', role: 'rotating_party', section: '', text: '', check: 'c' }
 const should: Statement = { ...must, id: '0794-13', level: 'SHOULD', role: 'observing_party' }
@@ -177,5 +185,29 @@ describe('expectations', () => {
       (e: Error) => e instanceof ExpectationsError && /no valid semver range/.test(e.message),
     )
     rmSync(dir, { recursive: true, force: true })
+  })
+})
+
+describe('flaky scenarios (run --repeat)', () => {
+  const at = (status: ScenarioResult['status']) =>
+    scenario('ping', ['@trust-ping'], { inviter: 'acapy@1.7.0', invitee: 'reference@0.1.0' }, status)
+  const run = (...scenarios: ScenarioResult[]) => ({ scenarios }) as unknown as Summary
+
+  it('lists a scenario whose status differs between repetitions, with each status, and fails the run', () => {
+    const steady = scenario('steady', [], { inviter: 'reference@0.1.0', invitee: 'reference@0.1.0' }, 'passed')
+    const flaky = flakyScenarios([run(at('passed'), steady), run(at('failed'), steady), run(at('passed'), steady)])
+    assert.deepEqual(
+      flaky.map((f) => [f.name, f.statuses]),
+      [['ping', ['passed', 'failed', 'passed']]],
+    )
+    const summary = { totals: { passed: 1, failed: 0 }, scenarios: [steady], flaky } as unknown as Summary
+    assert.equal(runPassed(summary), false)
+  })
+
+  it('counts a scenario missing from a repetition as not run there', () => {
+    assert.deepEqual(
+      flakyScenarios([run(at('passed')), run()]).map((f) => f.statuses),
+      [['passed', 'skipped']],
+    )
   })
 })

@@ -38,6 +38,21 @@ export function reportPage(run: RunData): string {
           h('a', { href: '#scenarios' }, `All scenarios (${summary.scenarios.length})`),
         ]),
         h('section', { id: 'matrix' }, [h('h2', 'Interop matrix'), ...matrixSection(summary)]),
+        summary.flaky?.length
+          ? h('section', { id: 'flaky' }, [
+              h('h2', `Flaky scenarios (${summary.flaky.length})`),
+              h(
+                'p.note',
+                'Their verdict was not the same in every repetition of the run (run --repeat); each fails it.',
+              ),
+              h(
+                'ul',
+                summary.flaky.map((f) =>
+                  h('li', `${f.feature} › ${f.name} [${rolesText(f.roles)}]: ${f.statuses.join(', ')}`),
+                ),
+              ),
+            ])
+          : null,
         h('section', { id: 'statements' }, [h('h2', 'Statements'), ...statementsSection(summary)]),
         h('section', { id: 'versions' }, [h('h2', 'Versions compared'), ...versionsSection(summary)]),
         h('section', { id: 'failures' }, [
