@@ -10,7 +10,7 @@ import { consoleOutput, formatRoleTable, formatTotals } from './progress.js'
 import { flakyScenarios, runPassed, type Summary } from '../contract/summary.js'
 import { knownAgentIds } from './agents.js'
 import { parseShard } from './assignments.js'
-import { AgentStartError, defaultReportDir, run, UsageError } from './run.js'
+import { AgentStartError, checkAgents, checkInput, defaultReportDir, run, UsageError } from './run.js'
 import { writeMergedRun } from './merge.js'
 import { defaultWorkers, runInWorkers, WorkerError } from './workers.js'
 
@@ -180,6 +180,11 @@ program
                   : {},
                 output,
               })
+        if (inWorkers) {
+          // Checked once here, so that bad input or a missing library is one answer, not one per worker.
+          const { refOf } = checkInput({ agents, tags: opts.tags, expectations: opts.expectations })
+          await checkAgents([...refOf.values()], { timeoutMs: opts.timeout, calibrate: opts.calibrate })
+        }
         const reportDir = path.resolve(opts.reportDir ?? defaultReportDir())
         const summary = opts.repeat > 1 ? await repeated(opts.repeat, reportDir, runOnce) : await runOnce(reportDir)
         if (inWorkers || opts.repeat > 1) {

@@ -53,17 +53,14 @@ export function defaultReportDir(now = new Date()): string {
   return path.join(ROOT, 'reports', 'runs', now.toISOString().replace(/[:.]/g, '-'))
 }
 
-export async function run(options: RunOptions): Promise<Summary> {
-  const started = Date.now()
-  const out = options.output
+/** What a run is given, checked before anything is started: unknown agents, tags or expectations are bad input. */
+export function checkInput(options: Pick<RunOptions, 'agents' | 'tags' | 'expectations'>) {
   let refs: AgentRef[]
   try {
     refs = options.agents.map(resolveAgent)
   } catch (e) {
     throw new UsageError((e as Error).message)
   }
-  const ids = [...new Set(refs.map(agentId))]
-  const refOf = new Map(refs.map((r) => [agentId(r), r]))
   const index = indexFeatures()
   const badTags = unknownTags(options.tags, index)
   if (badTags.length) {
@@ -75,6 +72,20 @@ export async function run(options: RunOptions): Promise<Summary> {
   } catch (e) {
     throw new UsageError((e as Error).message)
   }
+  return { refOf: new Map(refs.map((r) => [agentId(r), r])), index, expectations }
+}
+
+/** Every agent of the run can start here, or AgentStartError with one line per one that cannot. */
+export async function checkAgents(refs: AgentRef[], settings: AgentSettings): Promise<void> {
+  const problems = await preflight(refs, settings)
+  if (problems.length) throw new AgentStartError(problems.join('\n'))
+}
+
+export async function run(options: RunOptions): Promise<Summary> {
+  const started = Date.now()
+  const out = options.output
+  const { refOf, index, expectations } = checkInput(options)
+  const ids = [...refOf.keys()]
   const reportDir = path.resolve(options.reportDir ?? defaultReportDir())
   // A reused report directory must not mix this run's results with an earlier run's.
   for (const entry of ['summary.json', 'cucumber', 'evidence', 'logs', 'agents', 'allure-results', 'allure-report']) {
@@ -145,8 +156,7 @@ export async function run(options: RunOptions): Promise<Summary> {
     return summary()
   }
   try {
-    const problems = await preflight([...refOf.values()], settings)
-    if (problems.length) throw new AgentStartError(problems.join('\n'))
+    await checkAgents([...refOf.values()], settings)
     await startHosts(instancesNeeded(assignments), refOf, { runDir: reportDir, settings, out, hosts })
     if (interrupted) return summary()
     descriptions = [...new Map(hosts.map((h) => [agentId(h.ref), h.describe()])).values()]

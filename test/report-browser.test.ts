@@ -157,7 +157,10 @@ describe('report.html in a real browser', () => {
     assert.ok(messages > 0)
     assert.equal(await diagram.locator('g.message').count(), messages)
     assert.match((await diagram.locator('g.message text.type').first().textContent()) ?? '', /^1\. /)
-    assert.match((await details.locator('pre.error').textContent()) ?? '', /timed out after 1 ms/)
+    assert.match(
+      (await details.locator('pre.error').textContent()) ?? '',
+      /timed out after 1 ms|aborted due to timeout/,
+    )
     assert.equal(await details.locator('details.log').count(), Object.keys(evidence.logs).length)
     await diagram.scrollIntoViewIfNeeded()
     await tab.screenshot({ path: path.join(reportDir, 'report-screenshot.png'), fullPage: true })
