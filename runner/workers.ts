@@ -43,18 +43,36 @@ const PROGRESS = /^(?:[✔✘⚠○-] | {4}\S)/
 export async function runInWorkers(args: string[], workers: number, reportDir: string, out: Output): Promise<Summary> {
   const dirs = Array.from({ length: workers }, (_, i) => path.join(reportDir, 'workers', String(i + 1)))
   out.info(`report directory ${reportDir}; ${workers} workers`)
-  const children = dirs.map((dir, i) =>
-    startWorker([...args, '--shard', `${i + 1}/${workers}`, '--report-dir', dir], out),
-  )
+  // One worker starts its agents while the others run scenarios: starting agents is CPU work, and
+  // every worker starting its own at once made agents miss their ready bounds on two cores.
+  const children: Worker[] = []
+  // After a Ctrl-C no further worker starts; those running are stopped (common/processes.ts).
+  let stopping = false
+  const stop = () => (stopping = true)
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  try {
+    for (const [i, dir] of dirs.entries()) {
+      if (stopping) break
+      const worker = startWorker([...args, '--shard', `${i + 1}/${workers}`, '--report-dir', dir], out)
+      children.push(worker)
+      await worker.agentsStarted
+    }
+  } finally {
+    process.off('SIGINT', stop)
+    process.off('SIGTERM', stop)
+  }
   const ended = await Promise.all(children.map((c) => c.ended))
   const broken = ended.find((e) => e.code !== 0 && e.code !== 1 && e.code !== 130)
   if (broken) throw new WorkerError(broken.said.trim() || `a worker ended with ${broken.how}`, broken.code ?? 1)
-  const summary = writeMergedRun(dirs, reportDir)
+  const summary = writeMergedRun(dirs.slice(0, children.length), reportDir)
   rmSync(path.join(reportDir, 'workers'), { recursive: true, force: true })
   return summary
 }
 
 interface Worker {
+  /** Its agents are started (or it ended). */
+  agentsStarted: Promise<void>
   ended: Promise<{ code: number | null; how: string; said: string }>
 }
 
@@ -73,6 +91,9 @@ function startWorker(args: string[], out: Output): Worker {
   const ended = new Promise<{ code: number | null; how: string; said: string }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, how: signal ? `signal ${signal}` : `code ${code}`, said })),
   )
+  let agentsStarted: () => void = () => {}
+  const started = new Promise<void>((resolve) => (agentsStarted = resolve))
+  void ended.then(() => agentsStarted())
   child.stderr?.on('data', (chunk: Buffer) => {
     // Its first line comes after its own Ctrl-C handling is in place (bin/didcomm-conformance.js).
     listening = true
@@ -80,6 +101,8 @@ function startWorker(args: string[], out: Output): Worker {
     const lines = (partial + chunk.toString()).split('\n')
     partial = lines.pop() ?? ''
     for (const line of lines) {
+      // The run says `roles …` as it turns to the scenarios of an assignment, its agents started.
+      if (line.startsWith('roles ')) agentsStarted()
       if (PROGRESS.test(line)) out.scenario(line)
       else said += `${line}\n`
     }
@@ -89,5 +112,5 @@ function startWorker(args: string[], out: Output): Worker {
     else pending = 'SIGINT'
     await ended
   })
-  return { ended }
+  return { agentsStarted: started, ended }
 }

@@ -19,7 +19,8 @@ export const CREDO_VERSION_SPECS: Record<string, CredoVersionSpec> = {
   '0.5.19': {
     entry: path.join(import.meta.dirname, 'agentProcess.ts'),
     installProblem: () => undefined,
-    readyTimeoutMs: 30_000,
+    // Ready in 1-5 s alone; the bound is for a busy machine (other agents starting beside it).
+    readyTimeoutMs: 60_000,
   },
 }
 
