@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { WaitCalibration } from '../common/calibration.js'
 import { agentId, type AgentRef } from '../contract/agentId.js'
 import { describeAgentFailure, type AgentDescription, type AgentFailure } from '../contract/summary.js'
@@ -77,6 +78,11 @@ export abstract class BaseHost implements AgentHost {
       },
     }
     this.current = capabilityDriver(identity, capabilities)
+  }
+
+  /** Where the agent's own log goes in the run's directory. */
+  protected logFileIn(resources: RunResources): string {
+    return path.join(resources.runDir, 'logs', `${this.instance}.log`)
   }
 
   /** Why the agent is gone, once it is. */

@@ -18,7 +18,7 @@ export class CredoHost extends BaseHost {
   }
 
   async start(resources: RunResources): Promise<void> {
-    this.logFile = path.join(resources.runDir, 'logs', `${this.instance}.log`)
+    this.logFile = this.logFileIn(resources)
     const spec = CREDO_VERSION_SPECS[this.ref.version]
     if (!spec) throw new Error(`Credo ${this.ref.version} is not a version the harness runs`)
     const agent = await CredoAgentProcess.launch({

@@ -20,7 +20,7 @@ export class ReferenceHost extends BaseHost {
   }
 
   async start(resources: RunResources): Promise<void> {
-    this.logFile = path.join(resources.runDir, 'logs', `${this.instance}.log`)
+    this.logFile = this.logFileIn(resources)
     const agent = await ReferenceAgent.start({
       label: this.instance,
       dataDir: path.join(resources.runDir, 'agents', this.instance),

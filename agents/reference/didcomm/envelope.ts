@@ -6,10 +6,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { CryptoBox, Key, KeyAlgorithm } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
+import type { PackAlg } from '../../../contract/trace.js'
 import { decodeBase64url } from '../../../didcomm/base64url.js'
 import { b64url } from '../../../didcomm/encoding.js'
-
-export type PackAlg = 'Authcrypt' | 'Anoncrypt'
 
 export interface PackedEnvelope {
   protected: string
