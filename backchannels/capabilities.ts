@@ -89,10 +89,97 @@ export interface Instrument {
   sendOnConnection(connectionId: string, message: Record<string, unknown>, theirDid?: string): Promise<void>
   /** Sends on the connection even after a hangup ended it, from our DID to theirs, as a fault would. */
   sendPastHangup(connectionId: string, message: Record<string, unknown>): Promise<void>
+  /** Anoncrypts a message for one recipient key (any key, owned by anyone or no one) and posts it; returns the HTTP status. */
+  sendToKey(endpoint: string, recipientVerkey: string, message: Record<string, unknown>): Promise<number>
   /** Posts a body to an endpoint as an envelope; returns the HTTP status. */
   postEnvelope(endpoint: string, envelope: unknown): Promise<number>
   /** Verifies an RFC 0017 signed attachment against a key and returns its content (throws if it does not verify). */
   verifySignedAttachment(attachment: unknown, verkey: string): string
+}
+
+/**
+ * How a call to a multitenant agent's admin surface is authorised: as a tenant with its current
+ * token, with a token it held before, or with one forged from it; as the base wallet (the admin key
+ * without a token); or with no credential at all. Tokens and keys stay inside the adapter.
+ */
+export type Credential =
+  | { as: 'tenant'; tenant: Tenant }
+  | { as: 'previous-token'; tenant: Tenant }
+  | { as: 'forged-token'; tenant: Tenant; forgery: TokenForgery; other?: Tenant }
+  | { as: 'base-wallet' }
+
+/** A token made from a tenant's: signed with another secret, unsigned (`alg: none`), or another tenant's wallet id in its signed body. */
+export type TokenForgery = 'wrong-secret' | 'alg-none' | 'wallet-id-swapped'
+
+/** What the agent answered a call on its admin surface: allowed or refused, and what it returned. */
+export interface AdminOutcome {
+  allowed: boolean
+  status: number
+  /** Ids of the records returned (connections, DIDs, tenants), for isolation checks. */
+  ids: string[]
+  /** The answer's text, with the credentials the harness holds redacted, for evidence. */
+  text: string
+  /** Which secrets (wallet keys, tokens, the JWT secret, the admin key) the answer carried, by name. */
+  leaked: string[]
+}
+
+/** The calls a tenant's isolation is checked with, each under a credential. */
+export type AdminCall =
+  | { call: 'list-connections' }
+  | { call: 'read-connection'; id: string }
+  | { call: 'delete-connection'; id: string }
+  | { call: 'list-dids' }
+  | { call: 'list-tenants' }
+  | { call: 'read-tenant'; tenant: Tenant }
+  | { call: 'issue-token'; tenant: Tenant }
+  | { call: 'read-config' }
+
+/** An event the agent delivered to a webhook subscriber: whose subscriber, which wallet it says it is about. */
+export interface DeliveredEvent {
+  /** The tenant whose subscriber got it, or `base` for the agent's own. */
+  subscriber: string
+  /** The wallet the agent says the event is about (`x-wallet-id`), if it says. */
+  walletId?: string
+  topic: string
+  payload: Record<string, unknown>
+}
+
+/** One tenant of a multitenant agent: a driver of its own over the same process. */
+export interface Tenant {
+  /** The agent's id for the tenant (ACA-Py's wallet id). */
+  readonly id: string
+  readonly label: string
+  readonly driver: Driver
+}
+
+/** A multitenant agent in one tenancy mode, with the admin surface that manages its tenants. */
+export interface Agency {
+  readonly mode: string
+  /** The inbound endpoint every tenant shares. */
+  readonly endpoint: string
+  /** A new tenant with a webhook subscriber of its own; its driver offers connections, messaging and DID Rotate. */
+  createTenant(label: string): Promise<Tenant>
+  /** Removes the tenant and its wallet. */
+  removeTenant(tenant: Tenant): Promise<void>
+  /** Issues the tenant a new token, which its driver uses from then on; the one before is kept as `previous-token`. */
+  reissueToken(tenant: Tenant): Promise<void>
+  /** Stops the agent and starts it on the same base wallet, ports and secrets; tenants keep their tokens. */
+  restart(): Promise<void>
+  call(credential: Credential, call: AdminCall): Promise<AdminOutcome>
+  /** Every event delivered so far, to every subscriber (the base's and each tenant's). */
+  events(): DeliveredEvent[]
+  /** The first event to arrive that matches, or undefined when none does within the calibrated quiet bound. */
+  eventWithin(match: (e: DeliveredEvent) => boolean, ceilingMs: number): Promise<DeliveredEvent | undefined>
+  /** Names of the agent's and its tenants' secrets (wallet keys, tokens, JWT secret) that appear in `text`. */
+  leaks(text: string): string[]
+  /** The agent's whole log, unredacted, for leak checks only (never put in a report). */
+  rawLog(): Promise<string>
+}
+
+/** A multitenant agent in each tenancy mode it offers, started on first use and stopped with the host. */
+export interface Tenancy {
+  readonly modes: readonly string[]
+  agency(mode: string): Promise<Agency>
 }
 
 export interface Capabilities {
@@ -100,11 +187,18 @@ export interface Capabilities {
   messaging: Messaging
   didRotate: DidRotate
   instrument: Instrument
+  tenancy: Tenancy
 }
 
 export type CapabilityName = keyof Capabilities
 
-export const CAPABILITY_NAMES: readonly CapabilityName[] = ['connections', 'messaging', 'didRotate', 'instrument']
+export const CAPABILITY_NAMES: readonly CapabilityName[] = [
+  'connections',
+  'messaging',
+  'didRotate',
+  'instrument',
+  'tenancy',
+]
 
 /** A capability the agent does not offer: the scenario needing it is `untested` for that agent. */
 export class CapabilityMissing extends Error {}

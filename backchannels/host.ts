@@ -39,7 +39,7 @@ export interface AgentHost {
 export abstract class BaseHost implements AgentHost {
   private current?: Driver
   private gone?: AgentFailure
-  private readonly calibration = new WaitCalibration()
+  private readonly calibrationOfHost = new WaitCalibration()
 
   constructor(
     readonly ref: AgentRef,
@@ -47,9 +47,14 @@ export abstract class BaseHost implements AgentHost {
     protected readonly settings: HostSettings,
   ) {}
 
+  /** The host's calibration, for logs made later (a tenant's webhooks), when the run calibrates. */
+  protected calibration(): WaitCalibration | undefined {
+    return this.settings.calibrate ? this.calibrationOfHost : undefined
+  }
+
   /** Lets the waits on these logs of the agent take the bound its observed round trips call for. */
   protected calibrate(...logs: Array<{ calibration?: WaitCalibration }>): void {
-    if (this.settings.calibrate) for (const log of logs) log.calibration = this.calibration
+    if (this.settings.calibrate) for (const log of logs) log.calibration = this.calibrationOfHost
   }
 
   abstract start(resources: RunResources): Promise<void>

@@ -111,6 +111,23 @@ export class EventLog<T> {
     })
   }
 
+  /**
+   * For checks that something does not happen: the first event after `since` that `pick` accepts, or
+   * undefined once the bound (calibrated like every wait) has passed without one.
+   */
+  async firstWithin<R>(params: {
+    pick: (e: T) => R | undefined
+    timeoutMs: number
+    since: number
+  }): Promise<R | undefined> {
+    try {
+      return await this.waitFor({ ...params, awaited: 'nothing' })
+    } catch (e) {
+      if (e instanceof WaitTimeoutError) return undefined
+      throw e
+    }
+  }
+
   /** What arrived after `mark`, or the last few events when nothing did. */
   recent(mark?: number, n = 6): string {
     const after = mark === undefined ? [] : this.since(mark)

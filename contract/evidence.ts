@@ -17,4 +17,6 @@ export interface Evidence {
   trace: TraceEntry[]
   /** Agent instance → the tail of its log. */
   logs: Record<string, string>
+  /** What the scenario's checks saw beyond the wire (admin calls under each credential and their answers). */
+  observations?: string[]
 }

@@ -60,6 +60,8 @@ export interface Statement {
   section: string
   text: string
   check: string
+  /** Where the statement comes from, when no RFC is its source. */
+  source?: string
 }
 
 export type VerdictStatus = 'passed' | 'failed' | 'warning' | 'untested'

@@ -1,5 +1,5 @@
 import semver from 'semver'
-import { AcapyHost, type ExternalAcapy } from '../backchannels/acapy/host.js'
+import { AcapyHost, TENANT_VARIANT, type ExternalAcapy } from '../backchannels/acapy/host.js'
 import { CredoHost } from '../backchannels/credo/host.js'
 import type { AgentHost, HostSettings } from '../backchannels/host.js'
 import { ReferenceHost } from '../backchannels/reference/host.js'
@@ -18,6 +18,8 @@ export interface AgentSettings extends HostSettings {
 interface AgentFamily {
   /** The versions the harness installs and runs, newest first. */
   versions: readonly string[]
+  /** Variants of the agent a `~variant` id may name, and what each is. */
+  variants?: Record<string, string>
   create(ref: AgentRef, instance: string, settings: AgentSettings): AgentHost
   /** How many instances can exist at once (an agent running elsewhere is one). */
   maxInstances(settings: AgentSettings): number
@@ -42,14 +44,16 @@ const families: Record<string, AgentFamily> = {
   },
   acapy: {
     versions: [...ACAPY_VERSIONS].sort(semver.rcompare),
+    variants: { [TENANT_VARIANT]: 'a tenant of a multitenant ACA-Py (a store per tenant) as the agent under test' },
     create: (ref, instance, settings) =>
       new AcapyHost(ref, instance, {
         timeoutMs: settings.timeoutMs,
         calibrate: settings.calibrate,
-        ...(settings.acapy ? { external: settings.acapy } : {}),
+        ...(settings.acapy && !ref.variant ? { external: settings.acapy } : {}),
       }),
     maxInstances: (settings) => (settings.acapy ? 1 : Infinity),
-    problem: async (ref, settings) => (settings.acapy ? undefined : acapyInstallProblem(ref.version as AcapyVersion)),
+    problem: async (ref, settings) =>
+      settings.acapy && !ref.variant ? undefined : acapyInstallProblem(ref.version as AcapyVersion),
   },
   credo: {
     versions: [...CREDO_VERSIONS].sort(semver.rcompare),
@@ -74,6 +78,10 @@ export function resolveAgent(text: string): AgentRef {
     throw new Error(
       `unknown version "${text}" (known: ${family.versions.map((v) => `${parsed.family}@${v}`).join(', ')})`,
     )
+  }
+  if (parsed.variant && !family.variants?.[parsed.variant]) {
+    const known = Object.keys(family.variants ?? {}).map((v) => `${parsed.family}@${version}~${v}`)
+    throw new Error(`unknown variant "${text}" (known: ${known.length ? known.join(', ') : 'none'})`)
   }
   return { family: parsed.family, version, ...(parsed.variant ? { variant: parsed.variant } : {}) }
 }

@@ -12,6 +12,8 @@ import { isWarning, type ScenarioResult, type UnexpectedPass } from '../contract
 export interface Expectation {
   /** The versions of the family the deviation is known in, as a semver range (`0.12.8`, `>=1.0.0 <1.8`). */
   versions: string
+  /** Only for this variant of the agent (`tenant` for `acapy@1.7.0~tenant`); without it, for every variant. */
+  variant?: string
   /** A statement id as tagged on scenarios (e.g. `0794-03`), or … */
   statement?: string
   /** … a scenario name, for scenarios that check no catalogued statement. */
@@ -64,10 +66,14 @@ export interface ExpectationVerdict {
   unexpectedPasses: UnexpectedPass[]
 }
 
-/** Whether an agent id is of the family and of a version in the range. */
-function isOf(id: string, family: string, range: string): boolean {
+/** Whether an agent id is of the family, of a version in the range, and of the variant if one is named. */
+function isOf(id: string, family: string, e: Pick<Expectation, 'versions' | 'variant'>): boolean {
   const parsed = parseAgentId(id)
-  return parsed.family === family && semver.satisfies(parsed.version ?? '', range)
+  return (
+    parsed.family === family &&
+    semver.satisfies(parsed.version ?? '', e.versions) &&
+    (e.variant === undefined || parsed.variant === e.variant)
+  )
 }
 
 /** Whether an agent id is the peer an entry names: a family, or an agent id. */
@@ -78,7 +84,7 @@ function isPeer(id: string, peer: string): boolean {
 
 /** The agent id in the scenario that the entry is about, if the scenario matches it. */
 function matchingAgent(e: Expectation, family: string, s: ScenarioResult): string | undefined {
-  const candidates = [...new Set(Object.values(s.roles))].filter((id) => isOf(id, family, e.versions))
+  const candidates = [...new Set(Object.values(s.roles))].filter((id) => isOf(id, family, e))
   return candidates.find((agent) => {
     // The agent's roles: the one the entry names, or every role it plays in the scenario.
     const roles = e.role ? [e.role] : Object.keys(s.roles).filter((r) => s.roles[r] === agent)

@@ -55,6 +55,7 @@ describe('role assignments', () => {
     assert.deepEqual(index.roleSets, [
       ['inviter', 'invitee'],
       ['rotating_party', 'observing_party'],
+      ['agency', 'peer'],
     ])
     assert.deepEqual(unknownTags('@connection and not @nope', index), ['@nope'])
   })

@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { describe, it } from 'node:test'
 import { applyExpectations, ExpectationsError, loadExpectations } from '../runner/expectations.js'
+import { indexFeatures } from '../runner/features.js'
 import { loadStatements, statementTable, statementVerdicts } from '../runner/statements.js'
 import {
   flakyScenarios,
@@ -65,11 +66,22 @@ describe('statement verdicts', () => {
     assert.match(table, /\| 0794-02 \| MUST \| rotating_party \| c \| passed \| failed \|/)
   })
 
-  it('catalogues every RFC 0794 statement the suite checks, each tagged on a scenario', () => {
+  it('catalogues every RFC 0794 and multitenancy statement the suites check, each tagged on a scenario', () => {
     const ids = loadStatements().map((s) => s.id)
+    const numbered = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => `${prefix}${String(i + 1).padStart(2, '0')}`)
     assert.deepEqual(
-      ids,
-      Array.from({ length: 19 }, (_, i) => `0794-${String(i + 1).padStart(2, '0')}`),
+      ids.filter((id) => id.startsWith('MT-')),
+      numbered('MT-', 17),
+    )
+    assert.deepEqual(
+      ids.filter((id) => id.startsWith('0794-')),
+      numbered('0794-', 19),
+    )
+    const tags = indexFeatures().tags
+    assert.deepEqual(
+      ids.filter((id) => !tags.has(`@${id}`)),
+      [],
     )
   })
 })

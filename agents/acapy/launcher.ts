@@ -29,6 +29,11 @@ export interface AcapyLaunchOptions {
   readyTimeoutMs?: number
   inboundPort?: number
   adminPort?: number
+  /**
+   * Multitenant (`--multitenant --multitenant-admin`): tenants live in stores of their own or as profiles
+   * of one store (`walletType`, as the version names it). The JWT secret is made here and never leaves.
+   */
+  multitenant?: { walletType: string }
 }
 
 export interface AcapyProcess {
@@ -46,6 +51,12 @@ export interface AcapyProcess {
   stop(): Promise<void>
   /** The last lines of the log, with the API key and the wallet key redacted. */
   logTail(lines?: number): Promise<string>
+  /** Stops the agent and starts it again on the same wallet, ports and secrets: a restart as a deployment does one. */
+  restart(): Promise<AcapyProcess>
+  /** Whether a text contains a secret of this agent (API key, wallet key, JWT secret), for leak checks. */
+  leaks(text: string): string[]
+  /** The text with this agent's secrets replaced. */
+  redact(text: string): string
 }
 
 export class AcapyLaunchError extends StartError {}
@@ -90,6 +101,19 @@ async function isReady(adminUrl: string, inboundUrl: string): Promise<boolean> {
   }
 }
 
+/** Everything a launch decides once, so that a restart reuses it: the wallet, the ports and the secrets. */
+interface LaunchPlan {
+  opts: AcapyLaunchOptions
+  bin: string
+  home: string
+  logFile: string
+  inboundPort: number
+  adminPort: number
+  args: string[]
+  env: NodeJS.ProcessEnv
+  secrets: Record<string, string>
+}
+
 export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProcess> {
   const requested = opts.version ?? DEFAULT_ACAPY_VERSION
   if (!isAcapyVersion(requested)) {
@@ -97,30 +121,28 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   }
   const spec = ACAPY_VERSION_SPECS[requested]
   const { bin } = await ensureAcapyInstalled({ version: requested, quiet: true })
-  const [inboundPort, adminPort] = await reservePorts(HOST, [
-    { name: 'inbound', port: opts.inboundPort },
-    { name: 'admin', port: opts.adminPort },
-  ]).catch((e: unknown) => {
-    throw e instanceof PortUnavailableError ? new AcapyLaunchError(e.message) : e
-  })
+  const [inboundPort, adminPort] = (await reserve(opts.inboundPort, opts.adminPort)) as [number, number]
   const id = randomBytes(4).toString('hex')
   const slug = opts.label.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40) || 'agent'
   const walletName = `${slug}-${id}`
   const home = path.resolve(opts.runDir, `acapy-${walletName}`)
   mkdirSync(home, { recursive: true })
   const logFile = path.join(home, 'aca-py.log')
-  const apiKey = randomBytes(24).toString('hex')
-  // A generated 32-byte key used RAW skips the Argon2i derivation (128 MiB, t=6) on every store open.
-  const walletKey = bs58.encode(randomBytes(32))
-  const redact = redactor([apiKey, walletKey, ...(opts.walletSeed ? [opts.walletSeed] : [])])
+  const secrets: Record<string, string> = {
+    'admin API key': randomBytes(24).toString('hex'),
+    // A generated 32-byte key used RAW skips the Argon2i derivation (128 MiB, t=6) on every store open.
+    'wallet key': bs58.encode(randomBytes(32)),
+    ...(opts.walletSeed ? { 'wallet seed': opts.walletSeed } : {}),
+    ...(opts.multitenant ? { 'JWT secret': randomBytes(32).toString('base64url') } : {}),
+  }
   const inboundUrl = `http://${HOST}:${inboundPort}`
-  const adminUrl = `http://${HOST}:${adminPort}`
 
   const args = ['start', '--label', opts.label]
   args.push('--inbound-transport', 'http', HOST, String(inboundPort), '--outbound-transport', 'http')
   args.push('--endpoint', inboundUrl, '--admin', HOST, String(adminPort))
   args.push('--wallet-type', spec.walletType, '--wallet-name', walletName, '--wallet-key-derivation-method', 'RAW')
-  // Fresh wallet per launch; sqlite lives under $ACAPY_HOME (the askar sqlite path ignores --wallet-storage-config).
+  // Fresh wallet per launch, opened again as it is on a restart; sqlite lives under $ACAPY_HOME (the askar
+  // sqlite path ignores --wallet-storage-config).
   args.push('--auto-provision', '--log-level', 'info')
   if (opts.genesisFile) args.push('--genesis-file', opts.genesisFile)
   else args.push('--no-ledger')
@@ -132,6 +154,11 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   args.push('--monitor-ping')
   // --emit-new-didcomm-prefix / --emit-new-didcomm-mime-type are forced on since 0.12, so they are not passed.
   if (opts.webhookUrl) args.push('--webhook-url', opts.webhookUrl)
+  if (opts.multitenant) {
+    // The JSON form is the one both versions read.
+    args.push('--multitenant', '--multitenant-admin')
+    args.push('--multitenancy-config', JSON.stringify({ wallet_type: opts.multitenant.walletType }))
+  }
   args.push(...(opts.extraArgs ?? []))
 
   // Inherited ACAPY_* variables would silently change the configuration; the secrets go by environment
@@ -141,18 +168,36 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   )
   Object.assign(env, {
     ACAPY_HOME: home,
-    ACAPY_ADMIN_API_KEY: apiKey,
-    ACAPY_WALLET_KEY: walletKey,
+    ACAPY_ADMIN_API_KEY: secrets['admin API key'],
+    ACAPY_WALLET_KEY: secrets['wallet key'],
     PYTHONUNBUFFERED: '1',
   })
   if (opts.walletSeed) env.ACAPY_WALLET_SEED = opts.walletSeed
+  if (opts.multitenant) env.ACAPY_MULTITENANT_JWT_SECRET = secrets['JWT secret']
+  return start({ opts, bin, home, logFile, inboundPort, adminPort, args, env, secrets })
+}
 
+async function reserve(inbound: number | undefined, admin: number | undefined): Promise<number[]> {
+  return reservePorts(HOST, [
+    { name: 'inbound', port: inbound },
+    { name: 'admin', port: admin },
+  ]).catch((e: unknown) => {
+    throw e instanceof PortUnavailableError ? new AcapyLaunchError(e.message) : e
+  })
+}
+
+async function start(plan: LaunchPlan): Promise<AcapyProcess> {
+  const { opts, logFile } = plan
+  const inboundUrl = `http://${HOST}:${plan.inboundPort}`
+  const adminUrl = `http://${HOST}:${plan.adminPort}`
+  const apiKey = plan.secrets['admin API key'] as string
+  const redact = redactor(Object.values(plan.secrets))
   const proc = spawnManaged({
     name: `ACA-Py "${opts.label}"`,
-    command: bin,
-    args,
-    env,
-    cwd: home,
+    command: plan.bin,
+    args: plan.args,
+    env: plan.env,
+    cwd: plan.home,
     logFile,
     redact,
     stopGraceMs: STOP_GRACE_MS,
@@ -188,5 +233,13 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
     exited: proc.exited,
     stop: () => proc.stop(),
     logTail: (lines) => proc.logTail(lines),
+    restart: async () => {
+      await proc.stop()
+      // The same ports: peers know the agent by the endpoint in its DID documents.
+      await reserve(plan.inboundPort, plan.adminPort)
+      return start(plan)
+    },
+    redact,
+    leaks: (text) => Object.entries(plan.secrets).flatMap(([name, secret]) => (text.includes(secret) ? [name] : [])),
   }
 }

@@ -43,7 +43,17 @@ export interface AcapyVersionSpec {
   coldInstallTime: string
   /** `--wallet-type`; the store is Askar sqlite under $ACAPY_HOME in both. */
   walletType: string
+  /** `multitenant.wallet_type` for each tenancy mode the version offers (multitenancy.md §1.1). */
+  tenancyModes: Partial<Record<TenancyMode, string>>
+  /** Whether a tenant's calls need the admin API key beside its Bearer token (0.12.8's global middleware). */
+  tenantNeedsApiKey: boolean
+  /** How a tenant is removed: `POST …/remove` (0.12.8), `DELETE …` (1.6.1 on; the POST is deprecated). */
+  tenantRemoval: 'POST' | 'DELETE'
 }
+
+/** How a multitenant agent keeps its tenants: an Askar store each, or a profile each in one store. */
+export const TENANCY_MODES = ['store-per-tenant', 'profile-per-tenant'] as const
+export type TenancyMode = (typeof TENANCY_MODES)[number]
 
 export const ACAPY_VERSION_SPECS: Record<AcapyVersion, AcapyVersionSpec> = {
   '0.12.8': {
@@ -63,6 +73,9 @@ export const ACAPY_VERSION_SPECS: Record<AcapyVersion, AcapyVersionSpec> = {
     constraintsFile: 'constraints-0.12.8.txt',
     coldInstallTime: '30-60 s',
     walletType: 'askar',
+    tenancyModes: { 'store-per-tenant': 'basic', 'profile-per-tenant': 'askar-profile' },
+    tenantNeedsApiKey: true,
+    tenantRemoval: 'POST',
   },
   '1.7.0': {
     version: '1.7.0',
@@ -88,5 +101,9 @@ export const ACAPY_VERSION_SPECS: Record<AcapyVersion, AcapyVersionSpec> = {
     // `askar` is deprecated since 1.5.1 (release notes: migrate to askar-anoncreds or kanon-anoncreds), so 1.x
     // deployments run askar-anoncreds; it keeps 0.12.8's single Askar sqlite store and changes no DIDComm protocol.
     walletType: 'askar-anoncreds',
+    // `single-wallet-kanon` needs PostgreSQL, which the harness does not run.
+    tenancyModes: { 'store-per-tenant': 'basic', 'profile-per-tenant': 'single-wallet-askar' },
+    tenantNeedsApiKey: false,
+    tenantRemoval: 'DELETE',
   },
 }

@@ -2,7 +2,8 @@ import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from '
 import { pollUntil } from '../../common/waitFor.js'
 import { CONNECTION_STATE_ORDER, type ConnectionState, type WaitOptions } from '../../contract/connections.js'
 import { describeAgentFailure, type AgentFailure } from '../../contract/summary.js'
-import type { WebhookReceiver } from './webhookReceiver.js'
+import type { EventLog } from '../../common/eventLog.js'
+import type { WebhookEvent } from './webhookReceiver.js'
 
 /** RFC 0023 states as ACA-Py reports them in `rfc23_state` (e.g. `request-sent`, `completed`). */
 export function connectionStateOf(record: Record<string, unknown>): ConnectionState | undefined {
@@ -14,10 +15,19 @@ export function connectionStateOf(record: Record<string, unknown>): ConnectionSt
   return record.state === 'active' || record.state === 'completed' ? 'completed' : undefined
 }
 
+/** The credentials of admin calls: the API key, a tenant's Bearer token, or both (never in a message). */
+export type AdminHeaders = Record<string, string>
+
+/** What the admin API answered a call that may be refused, for checks of who may do what. */
+export interface AdminAnswer {
+  status: number
+  data: unknown
+}
+
 /**
- * One ACA-Py's admin API (axios) and its webhooks, shared by the capabilities of its adapter. Every
- * request is bounded by the step's bound; errors name what was attempted and what ACA-Py answered,
- * never the API key.
+ * One ACA-Py's admin API (axios) and its webhooks, shared by the capabilities of its adapter: the
+ * agent's own, or one tenant's (its token, its own webhook subscriber). Every request is bounded by the
+ * step's bound; errors name what was attempted and what ACA-Py answered, never a credential.
  */
 export class AdminApi {
   private readonly http: AxiosInstance
@@ -25,13 +35,49 @@ export class AdminApi {
   constructor(
     readonly instance: string,
     baseURL: string,
-    apiKey: string | undefined,
-    readonly webhooks: WebhookReceiver,
+    private headers: AdminHeaders,
+    readonly webhooks: EventLog<WebhookEvent>,
     readonly timeoutMs: number,
     /** Called when a request got no HTTP answer at all: the host decides whether the agent is gone. */
     private readonly unreachable: (what: string, error: AxiosError) => Promise<AgentFailure | undefined>,
   ) {
-    this.http = axios.create({ baseURL, timeout: timeoutMs, headers: apiKey ? { 'X-API-Key': apiKey } : {} })
+    this.http = axios.create({ baseURL, timeout: timeoutMs })
+    this.http.interceptors.request.use((config) => {
+      for (const [name, value] of Object.entries(this.headers)) config.headers.set(name, value)
+      return config
+    })
+  }
+
+  /** The credentials of every call from now on (a tenant's token issued again). */
+  useHeaders(headers: AdminHeaders): void {
+    this.headers = headers
+  }
+
+  /**
+   * A call whose refusal is an answer, not an error: its status and body, with these credentials
+   * instead of the API's own. Only a call that got no HTTP answer throws.
+   */
+  async attempt(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    headers: AdminHeaders,
+    body?: unknown,
+  ): Promise<AdminAnswer> {
+    // Not through this.http: its own credentials must not ride along with the ones under test.
+    const { baseURL, timeout } = this.http.defaults
+    const answer = await this.call(`${method} ${url}`, async () => {
+      const res = await axios.request({
+        baseURL,
+        timeout,
+        method,
+        url,
+        data: body,
+        headers,
+        validateStatus: () => true,
+      })
+      return { data: { status: res.status, data: res.data } }
+    })
+    return answer as unknown as AdminAnswer
   }
 
   async get(what: string, url: string, config?: AxiosRequestConfig): Promise<Record<string, unknown>> {
@@ -40,6 +86,10 @@ export class AdminApi {
 
   async post(what: string, url: string, body?: unknown, config?: AxiosRequestConfig): Promise<Record<string, unknown>> {
     return this.call(what, () => this.http.post(url, body, config))
+  }
+
+  async delete(what: string, url: string): Promise<Record<string, unknown>> {
+    return this.call(what, () => this.http.delete(url))
   }
 
   connectionRecord(connectionId: string): Promise<Record<string, unknown>> {
@@ -53,11 +103,11 @@ export class AdminApi {
     awaited: string,
     options: WaitOptions,
   ): Promise<Record<string, unknown>> {
-    const event = await this.webhooks.log.waitFor({
+    const event = await this.webhooks.waitFor({
       pick: (e) => (e.topic === topic && match(e.payload) ? e : undefined),
       timeoutMs: options.timeoutMs ?? this.timeoutMs,
       awaited,
-      seen: () => `webhooks ${this.webhooks.log.recent() || 'none'}`,
+      seen: () => `webhooks ${this.webhooks.recent() || 'none'}`,
     })
     return event.payload
   }

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { launchAcapy, type AcapyProcess } from '../../agents/acapy/launcher.js'
-import type { AgentRef } from '../../contract/agentId.js'
+import { agentId, type AgentRef } from '../../contract/agentId.js'
 import type { AxiosError } from 'axios'
 import type { AgentDescription, AgentFailure } from '../../contract/summary.js'
 import { within } from '../../common/waitFor.js'
@@ -9,7 +9,13 @@ import { AdminApi } from './adminApi.js'
 import { AcapyConnections } from './connections.js'
 import { AcapyDidRotate } from './didRotate.js'
 import { AcapyMessaging } from './messaging.js'
+import { AcapyTenancy } from './tenancy.js'
+import { AcapyAgency } from './agency.js'
 import { WebhookReceiver } from './webhookReceiver.js'
+import type { AcapyVersion } from '../../agents/acapy/versions.js'
+
+/** The variant of an ACA-Py agent id whose driver is a tenant of a multitenant ACA-Py (`acapy@1.7.0~tenant`). */
+export const TENANT_VARIANT = 'tenant'
 
 /** How long a refused connection waits for the process's exit to be seen, before it counts as a closed port. */
 const EXIT_GRACE_MS = 2_000
@@ -32,6 +38,9 @@ export class AcapyHost extends BaseHost {
   private readonly webhooks = new WebhookReceiver()
   private reportedVersion?: string
   private api?: AdminApi
+  private tenancy?: AcapyTenancy
+  /** For the `~tenant` variant: the multitenant ACA-Py whose tenant this host drives. */
+  private agency?: AcapyAgency
   private readonly failWaits = (e: Error) => this.webhooks.log.fail(e)
 
   constructor(
@@ -44,6 +53,7 @@ export class AcapyHost extends BaseHost {
   }
 
   async start(resources: RunResources): Promise<void> {
+    if (this.ref.variant === TENANT_VARIANT) return this.startTenant(resources)
     const external = this.settings.external
     const webhookUrl = await this.webhooks.listen(external?.webhookPort ?? 0)
     try {
@@ -60,17 +70,20 @@ export class AcapyHost extends BaseHost {
       const api = new AdminApi(
         this.instance,
         adminUrl as string,
-        apiKey,
-        this.webhooks,
+        apiKey ? { 'X-API-Key': apiKey } : {},
+        this.webhooks.log,
         this.settings.timeoutMs,
         (w, e) => this.unreachable(w, e),
       )
       this.api = api
       this.reportedVersion = String((await api.get('read its status', '/status')).version ?? 'unknown')
+      // An ACA-Py running elsewhere is one process the harness cannot start again multitenant.
+      if (!external) this.tenancy = new AcapyTenancy(this.ref.version as AcapyVersion, this.agencyOptions(resources))
       this.offer({
         connections: new AcapyConnections(api),
         messaging: new AcapyMessaging(api),
         didRotate: new AcapyDidRotate(api),
+        ...(this.tenancy ? { tenancy: this.tenancy } : {}),
       })
     } catch (e) {
       await this.stop()
@@ -78,9 +91,46 @@ export class AcapyHost extends BaseHost {
     }
   }
 
+  private agencyOptions(resources: RunResources) {
+    const calibration = this.calibration()
+    return {
+      hostInstance: this.instance,
+      agentId: agentId(this.ref),
+      runDir: path.join(resources.runDir, 'agents'),
+      timeoutMs: this.settings.timeoutMs,
+      ...(calibration ? { calibration } : {}),
+    }
+  }
+
+  /** The agent under test is one tenant of a multitenant ACA-Py, which has a second tenant beside it. */
+  private async startTenant(resources: RunResources): Promise<void> {
+    const { hostInstance, ...options } = this.agencyOptions(resources)
+    this.agency = await AcapyAgency.start({
+      ...options,
+      version: this.ref.version as AcapyVersion,
+      mode: 'store-per-tenant',
+      instance: hostInstance,
+      onFailure: (f) => this.agentFailed(f.kind, f.detail, () => undefined),
+    })
+    try {
+      this.reportedVersion = this.ref.version
+      // A neighbour makes the agent pick the tenant by the message's recipient key among several.
+      await this.agency.createTenant('neighbour')
+      const tenant = await this.agency.createTenant(this.instance)
+      this.offer({
+        connections: tenant.driver.get('connections'),
+        messaging: tenant.driver.get('messaging'),
+        didRotate: tenant.driver.get('didRotate'),
+      })
+    } catch (e) {
+      await this.stop()
+      throw e
+    }
+  }
   /** ACA-Py's liveness route: answered at once by a running agent. */
   protected override async probe(): Promise<void> {
-    await this.api?.get('answer its liveness probe', '/status/live')
+    if (this.agency) await this.agency.checkHealth()
+    else await this.api?.get('answer its liveness probe', '/status/live')
   }
 
   /**
@@ -99,6 +149,7 @@ export class AcapyHost extends BaseHost {
   }
 
   async stop(): Promise<void> {
+    await Promise.allSettled([this.tenancy?.stop(), this.agency?.stop()])
     await this.process?.stop()
     this.process = undefined
     await this.webhooks.close()
@@ -110,6 +161,7 @@ export class AcapyHost extends BaseHost {
   }
 
   async logTail(lines = 40): Promise<string> {
+    if (this.agency) return this.agency.logTail(lines)
     return this.process ? this.process.logTail(lines) : '(ACA-Py runs elsewhere; its log is not available here)'
   }
 }

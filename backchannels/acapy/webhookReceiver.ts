@@ -20,6 +20,9 @@ export class WebhookReceiver {
   private server?: http.Server
   url = ''
 
+  /** `forward` also gets every event, e.g. for a log of what all of a multitenant agent's subscribers got. */
+  constructor(private readonly forward?: (e: WebhookEvent) => void) {}
+
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = []
@@ -38,11 +41,13 @@ export class WebhookReceiver {
         }
         const walletId = req.headers['x-wallet-id']
         res.writeHead(200).end()
-        this.log.push({
+        const event: WebhookEvent = {
           topic,
           payload: payload as Record<string, unknown>,
           ...(typeof walletId === 'string' ? { walletId } : {}),
-        })
+        }
+        this.log.push(event)
+        this.forward?.(event)
       })
     })
     await new Promise<void>((resolve, reject) => {

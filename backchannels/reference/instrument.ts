@@ -1,4 +1,5 @@
 import type { ReferenceAgent } from '../../agents/reference/agent.js'
+import { packMessage } from '../../agents/reference/didcomm/envelope.js'
 import { postEnvelope } from '../../agents/reference/didcomm/transport.js'
 import { verifyAttachment } from '../../agents/reference/protocols/signedAttachment.js'
 import { DEFAULT_WAIT_MS, type WaitOptions } from '../../contract/connections.js'
@@ -73,6 +74,11 @@ export class ReferenceInstrument implements Instrument {
       senderVerkey: this.agent.verkeyOfMyDid(connection.myDid as string),
       connectionId: connection.id,
     })
+  }
+
+  sendToKey(endpoint: string, recipientVerkey: string, message: Record<string, unknown>): Promise<number> {
+    const packed = packMessage(JSON.stringify(asMessage(message)), [recipientVerkey])
+    return postEnvelope(endpoint, packed, this.agent.options.deliveryTimeoutMs)
   }
 
   postEnvelope(endpoint: string, envelope: unknown): Promise<number> {

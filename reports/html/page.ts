@@ -8,6 +8,7 @@ import { failureAnchor, outcomeBadge } from './common.js'
 import { failureDetails } from './failure.js'
 import { matrixSection } from './matrix.js'
 import { statementsSection } from './statements.js'
+import { tenancySection } from './tenancy.js'
 import { versionsSection } from './versions.js'
 import { CSS, SCRIPT } from './style.js'
 
@@ -54,6 +55,12 @@ export function reportPage(run: RunData): string {
             ])
           : null,
         h('section', { id: 'statements' }, [h('h2', 'Statements'), ...statementsSection(summary)]),
+        summary.scenarios.some((s) => s.tags.includes('@multitenancy'))
+          ? h('section', { id: 'tenancy' }, [
+              h('h2', 'Tenancy (per agent and tenancy mode)'),
+              ...tenancySection(summary),
+            ])
+          : null,
         h('section', { id: 'versions' }, [h('h2', 'Versions compared'), ...versionsSection(summary)]),
         h('section', { id: 'failures' }, [
           h('h2', 'Failures'),

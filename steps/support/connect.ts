@@ -1,4 +1,5 @@
-import type { PeerDidNumalgo } from '../../contract/connections.js'
+import type { Connections, Messaging } from '../../backchannels/capabilities.js'
+import type { PeerDidNumalgo, WaitOptions } from '../../contract/connections.js'
 import { DIDEXCHANGE_1_1 } from '../../didcomm/messageType.js'
 import type { ConformanceWorld } from './world.js'
 
@@ -40,4 +41,30 @@ export async function connect(
   await invite(world, inviterRole)
   await accept(world, inviteeRole, world.invitation?.invitation as Record<string, unknown>, numalgo)
   await bothCompleted(world, inviterRole, inviteeRole)
+}
+
+/** Connects two agents' drivers directly (tenants of one agency, or a tenant and the peer); returns both connection ids. */
+export async function connectPair(
+  inviter: Connections,
+  invitee: Connections,
+  wait: WaitOptions,
+): Promise<{ inviter: string; invitee: string }> {
+  const invitation = await inviter.createInvitation({ handshakeProtocols: [DIDEXCHANGE_1_1] })
+  const inviteeId = await invitee.receiveInvitation(invitation.invitation)
+  const inviterId = await inviter.waitForConnectionFromInvitation(invitation.invitationId, wait)
+  await invitee.waitForConnectionState(inviteeId, 'completed', wait)
+  await inviter.waitForConnectionState(inviterId, 'completed', wait)
+  return { inviter: inviterId, invitee: inviteeId }
+}
+
+/** A trust ping each way on a connection, each answered. */
+export async function exchangePings(
+  a: { messaging: Messaging; connection: string },
+  b: { messaging: Messaging; connection: string },
+  wait: WaitOptions,
+): Promise<void> {
+  for (const from of [a, b]) {
+    const pingId = await from.messaging.sendTrustPing(from.connection)
+    await from.messaging.waitForTrustPingResponse(from.connection, pingId, wait)
+  }
 }

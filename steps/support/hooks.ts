@@ -15,10 +15,15 @@ import type { ConformanceWorld } from './world.js'
 // Each wait inside a step has its own, shorter bound; this only catches a step that never returns.
 setDefaultTimeout(60_000)
 
-/** `@needs:<capability>` on a feature or scenario: every role's agent must offer it. */
-function neededCapabilities(tags: readonly { name: string }[]): CapabilityName[] {
+/**
+ * `@needs:<capability>` on a feature or scenario: every role's agent must offer it;
+ * `@needs:<capability>:<role>`: the agent in that role must.
+ */
+function neededCapabilities(tags: readonly { name: string }[], role: string): CapabilityName[] {
   return tags
-    .map((t) => /^@needs:(\w+)$/.exec(t.name)?.[1])
+    .map((t) => /^@needs:(\w+)(?::(\w+))?$/.exec(t.name))
+    .filter((m) => m !== null && (m[2] === undefined || m[2] === role))
+    .map((m) => m?.[1])
     .filter((c): c is CapabilityName => CAPABILITY_NAMES.includes(c as CapabilityName))
 }
 
@@ -37,7 +42,7 @@ Before(function (this: ConformanceWorld, { pickle }) {
     return failure ? [`not run: ${describeAgentFailure(failure)} earlier in the run`] : []
   })
   const missing = roles.flatMap((role) =>
-    neededCapabilities(pickle.tags).flatMap((c) => {
+    neededCapabilities(pickle.tags, role).flatMap((c) => {
       const why = this.as(role).lacks(c)
       return why ? [`${this.as(role).agentId} as ${role} has no ${c} capability: ${why}`] : []
     }),
@@ -75,7 +80,12 @@ After(async function (this: ConformanceWorld, { result }) {
   for (const role of Object.keys(this.parameters.roles)) {
     logs[this.as(role).instance] = await this.as(role).logTail(60)
   }
-  const evidence: Evidence = { roles: this.parameters.roles, trace, logs }
+  const evidence: Evidence = {
+    roles: this.parameters.roles,
+    trace,
+    logs,
+    ...(this.tenancy ? { observations: this.tenancy.observations } : {}),
+  }
   this.attach(JSON.stringify(evidence), EVIDENCE_MEDIA_TYPE)
   if (violations.length > 0) {
     const lines = violations.map(

@@ -1,5 +1,12 @@
 import { setWorldConstructor, World, type IWorldOptions } from '@cucumber/cucumber'
-import type { Capabilities, CapabilityName, Driver, Instrument } from '../../backchannels/capabilities.js'
+import type {
+  Agency,
+  Capabilities,
+  CapabilityName,
+  Driver,
+  Instrument,
+  Tenant,
+} from '../../backchannels/capabilities.js'
 import type { InvitationResult } from '../../contract/connections.js'
 import type { TraceEntry } from '../../contract/trace.js'
 import { driverOf } from '../../runner/context.js'
@@ -22,6 +29,20 @@ export class ConformanceWorld extends World<WorldParameters> {
   rotation?: { before: string; newDid?: string }
   /** RFC 0794: the connection ids that a hangup ended, per role, and the rotating reference's trace mark then. */
   ended?: { connections: Record<string, string>; mark: number }
+  /** Multitenancy: the agency of the scenario, its tenants by name, their connections with the peer, and what was seen. */
+  tenancy?: {
+    agency: Agency
+    tenants: Record<string, Tenant>
+    /** Tenant name → its connection id and the peer's on their connection. */
+    links: Record<string, { tenant: string; peer: string }>
+    /** The two tenants' connection with each other. */
+    pair?: { inviter: string; invitee: string }
+    /** The last probe message the peer sent, and how its delivery was answered. */
+    sent?: { content: string; delivery?: string }
+    rotatedTo?: string
+    /** Each admin call and its answer, for the evidence of a failure. */
+    observations: string[]
+  }
   /** The last message a step found in a reference agent's trace, for the steps that look closer at it. */
   found?: TraceEntry
 

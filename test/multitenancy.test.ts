@@ -1,0 +1,171 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { after, describe, it } from 'node:test'
+import { forgeToken, issuedAt } from '../backchannels/acapy/tokens.js'
+import type { ScenarioResult, Summary } from '../contract/summary.js'
+import { tenancyVerdicts } from '../reports/tenancy.js'
+import { resolveAgent } from '../runner/agents.js'
+import { applyExpectations } from '../runner/expectations.js'
+import { validateSummary } from '../schemas/validate.js'
+
+const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'didcomm-conformance.js')
+const STATEMENTS = JSON.parse(
+  readFileSync(path.resolve(import.meta.dirname, '..', 'features', 'statements', 'multitenancy.json'), 'utf8'),
+) as { statements: Array<{ id: string; level: string }> }
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
+const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>
+const TOKEN = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ wallet_id: 'wallet-a', iat: 1764590000 })}.c2lnbmF0dXJl`
+
+describe('tenant tokens as the checks forge them', () => {
+  it('reads the iat of a token', () => {
+    assert.equal(issuedAt(TOKEN), 1764590000)
+  })
+  it('signs with another secret: same header and body, another signature', () => {
+    const [h, p, s] = forgeToken(TOKEN, 'wrong-secret').split('.')
+    assert.deepEqual([h, p], TOKEN.split('.').slice(0, 2))
+    assert.notEqual(s, 'c2lnbmF0dXJl')
+    assert.ok((s ?? '').length > 20)
+  })
+  it('makes an unsigned alg:none token with the same body', () => {
+    const [h, p, s] = forgeToken(TOKEN, 'alg-none').split('.')
+    assert.equal(decode(h as string).alg, 'none')
+    assert.deepEqual(decode(p as string), { wallet_id: 'wallet-a', iat: 1764590000 })
+    assert.equal(s, '')
+  })
+  it('swaps another wallet id into the body and keeps the original signature', () => {
+    const [h, p, s] = forgeToken(TOKEN, 'wallet-id-swapped', 'wallet-b').split('.')
+    assert.equal(decode(h as string).alg, 'HS256')
+    assert.equal(decode(p as string).wallet_id, 'wallet-b')
+    assert.equal(s, 'c2lnbmF0dXJl')
+    assert.throws(() => forgeToken(TOKEN, 'wallet-id-swapped'), /needs the other tenant/)
+  })
+  it('refuses what is not a JWT', () => {
+    assert.throws(() => issuedAt('not-a-token'), /not a JWT/)
+  })
+})
+
+describe('agent ids with a variant', () => {
+  it('knows acapy@<version>~tenant and refuses variants a family does not have', () => {
+    assert.deepEqual(resolveAgent('acapy@1.7.0~tenant'), { family: 'acapy', version: '1.7.0', variant: 'tenant' })
+    assert.deepEqual(resolveAgent('acapy~tenant'), { family: 'acapy', version: '1.7.0', variant: 'tenant' })
+    assert.throws(
+      () => resolveAgent('acapy@1.7.0~wallet'),
+      /unknown variant "acapy@1.7.0~wallet" \(known: acapy@1.7.0~tenant\)/,
+    )
+    assert.throws(() => resolveAgent('credo@0.6.3~tenant'), /unknown variant "credo@0.6.3~tenant" \(known: none\)/)
+  })
+})
+
+function scenario(name: string, tags: string[], agency: string, status: ScenarioResult['status']): ScenarioResult {
+  return { feature: 'Multitenancy', name, tags, roles: { agency, peer: 'reference@0.1.0' }, status, durationMs: 1 }
+}
+
+describe('expectations for one variant', () => {
+  const file = {
+    acapy: [
+      { versions: '1.7.0', variant: 'tenant', statement: '0794-07', role: 'agency', reference: 'https://example.org' },
+    ],
+  }
+  it('apply to that variant only', () => {
+    const tenant = scenario('s', ['@0794-07'], 'acapy@1.7.0~tenant', 'failed')
+    const plain = scenario('s', ['@0794-07'], 'acapy@1.7.0', 'failed')
+    applyExpectations([tenant, plain], file)
+    assert.ok(tenant.expected)
+    assert.equal(plain.expected, undefined)
+  })
+})
+
+describe('the tenancy section', () => {
+  it('gives each multitenancy statement a verdict per agent and tenancy mode', () => {
+    const summary = {
+      statements: [
+        { id: 'MT-01', level: 'MUST', role: 'agency', check: 'c', verdicts: [] },
+        { id: 'MT-17', level: 'SHOULD', role: 'agency', check: 'c', verdicts: [] },
+      ],
+      scenarios: [
+        scenario('a', ['@multitenancy', '@MT-01', '@mode:store-per-tenant'], 'acapy@1.7.0', 'passed'),
+        scenario('a', ['@multitenancy', '@MT-01', '@mode:profile-per-tenant'], 'acapy@1.7.0', 'failed'),
+        scenario('b', ['@multitenancy', '@MT-17', '@should', '@mode:store-per-tenant'], 'acapy@1.7.0', 'failed'),
+        scenario('c', ['@multitenancy', '@MT-01', '@mode:store-per-tenant'], 'reference@0.1.0', 'untested'),
+      ],
+    } as unknown as Summary
+    const { columns, rows } = tenancyVerdicts(summary)
+    assert.deepEqual(columns, [
+      { agent: 'acapy@1.7.0', mode: 'store-per-tenant' },
+      { agent: 'acapy@1.7.0', mode: 'profile-per-tenant' },
+    ])
+    assert.deepEqual(
+      rows.map((r) => [r.statement, r.verdicts.map((v) => v.status)]),
+      [
+        ['MT-01', ['passed', 'failed']],
+        ['MT-17', ['warning', 'untested']],
+      ],
+    )
+  })
+})
+
+describe('the multitenancy suite against ACA-Py 1.7.0 (both tenancy modes)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'multitenancy-test-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+
+  function run(reportDir: string, ...args: string[]): Summary {
+    const result = spawnSync(
+      process.execPath,
+      [CLI, 'run', ...args, '--expectations', 'expectations/known-deviations.json', '--report-dir', reportDir],
+      { encoding: 'utf8', timeout: 900_000 },
+    )
+    assert.equal(
+      result.status,
+      0,
+      `exit status ${result.status}; stdout:\n${result.stdout.slice(-3000)}\nstderr:\n${result.stderr}`,
+    )
+    const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
+    const verdict = validateSummary(summary)
+    assert.ok(verdict.valid, verdict.errors.join('; '))
+    return summary
+  }
+
+  it('gives every statement a verdict in each mode, the known deviations expected', () => {
+    const reportDir = path.join(dir, 'tenancy')
+    const summary = run(reportDir, '--agents', 'reference,acapy@1.7.0', '--tags', '@multitenancy')
+    const { columns, rows } = tenancyVerdicts(summary)
+    assert.deepEqual(columns.map((c) => `${c.agent} ${c.mode}`).sort(), [
+      'acapy@1.7.0 profile-per-tenant',
+      'acapy@1.7.0 store-per-tenant',
+    ])
+    assert.deepEqual(rows.map((r) => r.statement).sort(), STATEMENTS.statements.map((s) => s.id).sort())
+    for (const row of rows) {
+      for (const v of row.verdicts) assert.notEqual(v.status, 'untested', `${row.statement} untested`)
+    }
+    // A tenant rotating its DID is unreachable on it: the finding stays failing, as expected.
+    const mt12 = rows.find((r) => r.statement === 'MT-12')
+    assert.ok(mt12?.verdicts.every((v) => v.status === 'failed' && v.expected))
+    // The reference agent cannot be an agency: untested with the reason, never a verdict.
+    const asAgency = summary.scenarios.filter((s) => s.roles.agency?.startsWith('reference@'))
+    assert.ok(
+      asAgency.length > 0 &&
+        asAgency.every((s) => s.status === 'untested' && /no tenancy capability/.test(s.reason ?? '')),
+    )
+    const page = readFileSync(path.join(reportDir, 'report.html'), 'utf8')
+    assert.match(page, /Tenancy \(per agent and tenancy mode\)/)
+  })
+
+  it('runs the connection and DID Rotate suites with a tenant as the agent under test', () => {
+    const summary = run(
+      path.join(dir, 'tenant'),
+      '--agents',
+      'reference,acapy@1.7.0~tenant',
+      '--tags',
+      '@connection or @RFC0794',
+    )
+    assert.ok(summary.agents.some((a) => a.id === 'acapy@1.7.0~tenant'))
+    const tenantRuns = summary.scenarios.filter((s) => Object.values(s.roles).includes('acapy@1.7.0~tenant'))
+    const passed = tenantRuns.filter((s) => s.status === 'passed').length
+    assert.ok(passed >= 30, `passed ${passed} of ${tenantRuns.length}`)
+    assert.ok(tenantRuns.every((s) => s.status !== 'failed' || s.expected))
+  })
+})
