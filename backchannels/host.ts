@@ -2,7 +2,7 @@ import path from 'node:path'
 import { WaitCalibration } from '../common/calibration.js'
 import { agentId, type AgentRef } from '../contract/agentId.js'
 import { describeAgentFailure, type AgentDescription, type AgentFailure } from '../contract/summary.js'
-import { capabilityDriver, type Capabilities, type Driver } from './capabilities.js'
+import { capabilityDriver, type Capabilities, type CapabilityName, type Driver } from './capabilities.js'
 
 /** How the run drives every agent: the bound of each call and wait, and whether waits learn a shorter one. */
 export interface HostSettings {
@@ -71,7 +71,7 @@ export abstract class BaseHost implements AgentHost {
   }
 
   /** Called by `start` once the agent runs: the capabilities it offers from now on. */
-  protected offer(capabilities: Partial<Capabilities>): void {
+  protected offer(capabilities: Partial<Capabilities>, reasons: Partial<Record<CapabilityName, string>> = {}): void {
     const identity = {
       instance: this.instance,
       agentId: agentId(this.ref),
@@ -82,7 +82,7 @@ export abstract class BaseHost implements AgentHost {
         return this.gone
       },
     }
-    this.current = capabilityDriver(identity, capabilities)
+    this.current = capabilityDriver(identity, capabilities, reasons)
   }
 
   /** Where the agent's own log goes in the run's directory. */

@@ -79,12 +79,15 @@ export class AcapyHost extends BaseHost {
       this.reportedVersion = String((await api.get('read its status', '/status')).version ?? 'unknown')
       // An ACA-Py running elsewhere is one process the harness cannot start again multitenant.
       if (!external) this.tenancy = new AcapyTenancy(this.ref.version as AcapyVersion, this.agencyOptions(resources))
-      this.offer({
-        connections: new AcapyConnections(api),
-        messaging: new AcapyMessaging(api),
-        didRotate: new AcapyDidRotate(api),
-        ...(this.tenancy ? { tenancy: this.tenancy } : {}),
-      })
+      this.offer(
+        {
+          connections: new AcapyConnections(api),
+          messaging: new AcapyMessaging(api),
+          didRotate: new AcapyDidRotate(api),
+          ...(this.tenancy ? { tenancy: this.tenancy } : {}),
+        },
+        { tenancy: 'an ACA-Py running elsewhere cannot be started multitenant by the harness' },
+      )
     } catch (e) {
       await this.stop()
       throw e

@@ -33,11 +33,14 @@ export class CredoHost extends BaseHost {
     this.process = agent
     this.calibrate(agent.events)
     void agent.ended.then((how) => this.agentFailed('agent-exited', how, (e) => agent.events.fail(e)))
-    this.offer({
-      connections: new CredoConnections(agent, this.instance),
-      messaging: new CredoMessaging(agent, this.instance),
-      didRotate: new CredoDidRotate(agent, this.instance),
-    })
+    this.offer(
+      {
+        connections: new CredoConnections(agent, this.instance),
+        messaging: new CredoMessaging(agent, this.instance),
+        didRotate: new CredoDidRotate(agent, this.instance),
+      },
+      { tenancy: 'the Credo adapter does not drive @credo-ts/tenants yet (README, Multitenancy)' },
+    )
   }
 
   protected override async probe(): Promise<void> {

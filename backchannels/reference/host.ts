@@ -30,12 +30,15 @@ export class ReferenceHost extends BaseHost {
     this.running = agent
     this.calibrate(agent.tap.log, agent.connections.changes)
     const instrument = new ReferenceInstrument(agent)
-    this.offer({
-      connections: new ReferenceConnections(agent, this.instance),
-      messaging: new ReferenceMessaging(agent, instrument, this.instance),
-      didRotate: new ReferenceDidRotate(agent, this.instance),
-      instrument,
-    })
+    this.offer(
+      {
+        connections: new ReferenceConnections(agent, this.instance),
+        messaging: new ReferenceMessaging(agent, instrument, this.instance),
+        didRotate: new ReferenceDidRotate(agent, this.instance),
+        instrument,
+      },
+      { tenancy: 'the reference agent keeps one wallet: it is the peer outside a multitenant agent' },
+    )
   }
 
   async stop(): Promise<void> {
