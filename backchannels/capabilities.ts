@@ -152,6 +152,12 @@ export interface Tenant {
   readonly driver: Driver
 }
 
+/**
+ * A check the agent's tenancy model has nothing to offer for (a Credo agent has no tokens and no admin
+ * API): the scenario is `untested` for it, with this message as the reason.
+ */
+export class NotOffered extends Error {}
+
 /** A multitenant agent in one tenancy mode, with the admin surface that manages its tenants. */
 export interface Agency {
   readonly mode: string

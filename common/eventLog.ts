@@ -112,6 +112,22 @@ export class EventLog<T> {
   }
 
   /**
+   * A log of the events of this one that `keep` accepts, those already here and those to come, with
+   * the same calibration; it fails when this one does (one tenant's events of a whole agent's).
+   */
+  view(keep: (e: T) => boolean): EventLog<T> {
+    const view = new EventLog<T>(this.describe)
+    view.calibration = this.calibration
+    for (const e of this.events) if (keep(e.data)) view.push(e.data)
+    this.emitter.on('event', (e: Logged<T>) => {
+      if (keep(e.data)) view.push(e.data)
+    })
+    this.emitter.on('failed', (error: Error) => view.fail(error))
+    if (this.failure) view.fail(this.failure)
+    return view
+  }
+
+  /**
    * For checks that something does not happen: the first event after `since` that `pick` accepts, or
    * undefined once the bound (calibrated like every wait) has passed without one.
    */

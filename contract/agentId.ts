@@ -8,6 +8,9 @@ export interface AgentRef {
   variant?: string
 }
 
+/** The variant whose driver is one tenant of a multitenant agent (`acapy@1.7.0~tenant`). */
+export const TENANT_VARIANT = 'tenant'
+
 /** The family of the harness's own reference agent: the instrument beside every agent under test. */
 export const REFERENCE_FAMILY = 'reference'
 

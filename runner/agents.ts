@@ -1,5 +1,5 @@
 import semver from 'semver'
-import { AcapyHost, TENANT_VARIANT, type ExternalAcapy } from '../backchannels/acapy/host.js'
+import { AcapyHost, type ExternalAcapy } from '../backchannels/acapy/host.js'
 import { CredoHost } from '../backchannels/credo/host.js'
 import type { AgentHost, HostSettings } from '../backchannels/host.js'
 import { ReferenceHost } from '../backchannels/reference/host.js'
@@ -7,7 +7,7 @@ import { ACAPY_VERSIONS, type AcapyVersion } from '../agents/acapy/versions.js'
 import { CREDO_VERSION_SPECS, CREDO_VERSIONS } from '../agents/credo/versions.js'
 import { acapyInstallProblem } from '../agents/acapy/install.js'
 import { ensureAskarLibrary } from '../agents/reference/native/askarLibrary.js'
-import { agentId, parseAgentId, REFERENCE_FAMILY, type AgentRef } from '../contract/agentId.js'
+import { agentId, parseAgentId, REFERENCE_FAMILY, TENANT_VARIANT, type AgentRef } from '../contract/agentId.js'
 import packageJson from '../package.json' with { type: 'json' }
 
 /** Settings for agents that run elsewhere instead of being started by the harness, and the run's bounds. */
@@ -57,9 +57,15 @@ const families: Record<string, AgentFamily> = {
   },
   credo: {
     versions: [...CREDO_VERSIONS].sort(semver.rcompare),
+    variants: {
+      [TENANT_VARIANT]: 'a tenant of a Credo agent with @credo-ts/tenants (a store per tenant) as the agent under test',
+    },
     create: (ref, instance, settings) => new CredoHost(ref, instance, settings),
     maxInstances: () => Infinity,
-    problem: async (ref) => (await askarProblem()) ?? CREDO_VERSION_SPECS[ref.version]?.installProblem(),
+    problem: async (ref) =>
+      (await askarProblem()) ??
+      CREDO_VERSION_SPECS[ref.version]?.installProblem() ??
+      (ref.variant === TENANT_VARIANT ? CREDO_VERSION_SPECS[ref.version]?.noTenancy : undefined),
   },
 }
 

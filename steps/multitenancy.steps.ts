@@ -1,14 +1,45 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
-import { Given, Then, When } from '@cucumber/cucumber'
+import { Given as given, Then as then, When as when } from '@cucumber/cucumber'
 import bs58 from 'bs58'
-import type { Agency, Credential, DeliveredEvent, Tenant, TokenForgery } from '../backchannels/capabilities.js'
+import {
+  NotOffered,
+  type Agency,
+  type Credential,
+  type DeliveredEvent,
+  type Tenant,
+  type TokenForgery,
+} from '../backchannels/capabilities.js'
+import { UNTESTED_MEDIA_TYPE } from '../contract/evidence.js'
 import { sameDid } from '../didcomm/dids.js'
 import { newMessage } from '../didcomm/message.js'
 import { MessageTypes } from '../didcomm/messageType.js'
 import { connectPair, exchangePings } from './support/connect.js'
 import { typePattern } from './support/trace.js'
 import type { ConformanceWorld } from './support/world.js'
+
+type Step = (this: ConformanceWorld, ...args: string[]) => unknown
+
+/**
+ * A check the agency's tenancy model does not offer (NotOffered: no tokens, no admin API) makes its
+ * scenario `untested` for that agent, with the reason, instead of failing it.
+ */
+function offered(step: Step): Step {
+  const wrapped = async function (this: ConformanceWorld, ...args: string[]) {
+    try {
+      return await step.apply(this, args)
+    } catch (e) {
+      if (!(e instanceof NotOffered)) throw e
+      this.attach(`${this.as(AGENCY).agentId}: ${e.message}`, UNTESTED_MEDIA_TYPE)
+      return 'skipped'
+    }
+  }
+  // Cucumber checks a step function's arity against its pattern's parameters.
+  return Object.defineProperty(wrapped, 'length', { value: step.length })
+}
+const Given = (pattern: string, step: Step) => given(pattern, offered(step))
+const When = (pattern: string, step: Step) => when(pattern, offered(step))
+const Then = (pattern: string, step: Step) => then(pattern, offered(step))
 
 const AGENCY = 'agency'
 const PEER = 'peer'
@@ -251,31 +282,18 @@ Then(
     const t = tenant(this, name)
     const content = this.tenancy?.sent?.content as string
     await t.driver.get('messaging').waitForBasicMessage(link(this, name).tenant, content, this.wait)
+    // Another subscriber's event, or one that names another wallet, already here or within the bound.
     const stray = await agency(this).eventWithin(
-      (e) => carrying(content)(e) && e.subscriber !== t.label,
+      (e) => carrying(content)(e) && (e.subscriber !== t.label || e.walletId !== t.id),
       this.wait.timeoutMs,
     )
     assert.equal(
       stray,
       undefined,
-      `the message for tenant ${name} also reached ${stray?.subscriber} (x-wallet-id ${stray?.walletId})`,
-    )
-    const wrongWallet = agency(this)
-      .events()
-      .find((e) => carrying(content)(e) && e.walletId !== t.id)
-    assert.equal(
-      wrongWallet,
-      undefined,
-      `the event of the message names wallet ${wrongWallet?.walletId}, not tenant ${name}'s`,
+      `the message for tenant ${name} reached ${stray?.subscriber} naming wallet ${stray?.walletId ?? 'none'}`,
     )
   },
 )
-
-Then('no subscriber gets it', async function (this: ConformanceWorld) {
-  const content = this.tenancy?.sent?.content as string
-  const stray = await agency(this).eventWithin(carrying(content), this.wait.timeoutMs)
-  assert.equal(stray, undefined, `the message reached ${stray?.subscriber} (x-wallet-id ${stray?.walletId})`)
-})
 
 Then('the agency answers it with a client error', function (this: ConformanceWorld) {
   const delivery = this.tenancy?.sent?.delivery

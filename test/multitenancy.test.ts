@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test'
 import { forgeToken, issuedAt } from '../backchannels/acapy/tokens.js'
 import type { ScenarioResult, Summary } from '../contract/summary.js'
 import { tenancyVerdicts } from '../reports/tenancy.js'
-import { resolveAgent } from '../runner/agents.js'
+import { preflight, resolveAgent } from '../runner/agents.js'
 import { applyExpectations } from '../runner/expectations.js'
 import { validateSummary } from '../schemas/validate.js'
 
@@ -49,20 +49,30 @@ describe('tenant tokens as the checks forge them', () => {
 })
 
 describe('agent ids with a variant', () => {
-  it('knows acapy@<version>~tenant and refuses variants a family does not have', () => {
+  it('knows acapy@<version>~tenant and credo@<version>~tenant and refuses variants a family does not have', () => {
     assert.deepEqual(resolveAgent('acapy@1.7.0~tenant'), { family: 'acapy', version: '1.7.0', variant: 'tenant' })
     assert.deepEqual(resolveAgent('acapy~tenant'), { family: 'acapy', version: '1.7.0', variant: 'tenant' })
     assert.throws(
       () => resolveAgent('acapy@1.7.0~wallet'),
       /unknown variant "acapy@1.7.0~wallet" \(known: acapy@1.7.0~tenant\)/,
     )
-    assert.throws(() => resolveAgent('credo@0.6.3~tenant'), /unknown variant "credo@0.6.3~tenant" \(known: none\)/)
+    assert.deepEqual(resolveAgent('credo@0.5.19~tenant'), { family: 'credo', version: '0.5.19', variant: 'tenant' })
+    assert.throws(() => resolveAgent('reference~tenant'), /unknown variant "reference~tenant" \(known: none\)/)
   })
 })
 
 function scenario(name: string, tags: string[], agency: string, status: ScenarioResult['status']): ScenarioResult {
   return { feature: 'Multitenancy', name, tags, roles: { agency, peer: 'reference@0.1.0' }, status, durationMs: 1 }
 }
+
+describe('a Credo line without tenants', () => {
+  it('cannot run as a tenant, in one line before anything starts', async () => {
+    const problems = await preflight([resolveAgent('credo@0.6.3~tenant')], { timeoutMs: 1000, calibrate: false })
+    assert.deepEqual(problems, [
+      'credo@0.6.3~tenant: no @credo-ts/tenants is published for the 0.6 line (only 0.5.11, 0.7.0 and 0.7.1)',
+    ])
+  })
+})
 
 describe('expectations for one variant', () => {
   const file = {

@@ -37,7 +37,7 @@ import {
   runChild,
   send,
   serve,
-  type Handlers,
+  type AgentHandlers,
 } from '../credo/child.js'
 import type { CredoConnection, CredoEvent, Methods, PeerDidNumalgo, StartConfig } from '../credo/protocol.js'
 
@@ -200,7 +200,7 @@ async function main(config: StartConfig): Promise<void> {
     return result
   }
 
-  const handlers: Omit<Handlers, 'shutdown' | 'ping'> = {
+  const handlers: AgentHandlers = {
     createInvitation: async ({ handshakeProtocols, label }) => {
       const record = await didcomm.oob.createInvitation({
         handshakeProtocols: (handshakeProtocols ?? ['https://didcomm.org/didexchange/1.1']).map(handshakeProtocol),

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
-import { AskarModule } from '@credo-ts/askar'
+import { AskarModule, AskarMultiWalletDatabaseScheme } from '@credo-ts/askar'
 import {
   Agent,
   BasicMessageEventTypes,
@@ -24,9 +24,11 @@ import {
   type ConnectionDidRotatedEvent,
   type ConnectionRecord,
   type ConnectionStateChangedEvent,
+  type BaseEvent,
   type TrustPingResponseReceivedEvent,
 } from '@credo-ts/core'
 import { agentDependencies, HttpInboundTransport } from '@credo-ts/node'
+import { TenantsModule, type TenantsApi } from '@credo-ts/tenants'
 import { askar, Store } from '@openwallet-foundation/askar-nodejs'
 import {
   freePort,
@@ -38,7 +40,7 @@ import {
   runChild,
   send,
   serve,
-  type Handlers,
+  type AgentHandlers,
 } from './child.js'
 import type { CredoConnection, CredoEvent, Methods, PeerDidNumalgo, StartConfig } from './protocol.js'
 
@@ -80,6 +82,9 @@ async function main(config: StartConfig): Promise<void> {
       label: config.label,
       endpoints: [endpoint],
       logger,
+      // Tenants of one agent message each other through its own endpoint: processed one at a time, a
+      // tenant's answer would wait behind the message that caused it until the transport gives up.
+      ...(config.tenancy ? { processDidCommMessagesConcurrently: true } : {}),
       walletConfig: {
         id: config.label,
         key: walletKey,
@@ -90,10 +95,25 @@ async function main(config: StartConfig): Promise<void> {
     },
     dependencies: agentDependencies,
     modules: {
-      askar: new AskarModule({ ariesAskar: askar }),
+      askar: new AskarModule({
+        ariesAskar: askar,
+        multiWalletDatabaseScheme:
+          config.tenancy === 'profile-per-tenant'
+            ? AskarMultiWalletDatabaseScheme.ProfilePerWallet
+            : AskarMultiWalletDatabaseScheme.DatabasePerWallet,
+      }),
       connections: connectionsModule,
+      ...(config.tenancy ? { tenants: new TenantsModule() } : {}),
     },
   })
+  type Scope = Pick<typeof agent, 'connections' | 'oob' | 'basicMessages' | 'dids'>
+  const tenants = (): TenantsApi => {
+    if (!config.tenancy) throw new Error('this agent was started without tenants')
+    return (agent.modules as unknown as { tenants: TenantsApi }).tenants
+  }
+  /** Runs `fn` with the tenant's own agent (a session, ended afterwards), or the root agent's. */
+  const scoped = <R>(tenantId: string | undefined, fn: (a: Scope) => Promise<R>): Promise<R> =>
+    tenantId ? tenants().withTenantAgent({ tenantId }, fn) : fn(agent)
   const inbound = new HttpInboundTransport({ port, processedMessageListenerTimeoutMs: PROCESSED_MESSAGE_TIMEOUT_MS })
   loopbackOnly(inbound)
   agent.registerInboundTransport(inbound)
@@ -112,35 +132,49 @@ async function main(config: StartConfig): Promise<void> {
     invitationId: r.outOfBandId ? invitations.get(r.outOfBandId) : undefined,
     errorMessage: r.errorMessage,
   })
-  const emit = (event: CredoEvent) => void send({ kind: 'event', event })
+  /** Tenants' events come through the root agent's emitter, each with its tenant's context. */
+  const emit = (event: CredoEvent, source: BaseEvent) => {
+    const context = source.metadata?.contextCorrelationId
+    const tenantId = context?.startsWith('tenant-') ? context.slice('tenant-'.length) : undefined
+    void send({ kind: 'event', event: { ...event, ...(tenantId ? { tenantId } : {}) } })
+  }
 
-  agent.events.on<ConnectionStateChangedEvent>(ConnectionEventTypes.ConnectionStateChanged, ({ payload }) =>
-    emit({ type: 'connection', connection: summary(payload.connectionRecord) }),
+  agent.events.on<ConnectionStateChangedEvent>(ConnectionEventTypes.ConnectionStateChanged, (e) =>
+    emit({ type: 'connection', connection: summary(e.payload.connectionRecord) }, e),
   )
-  agent.events.on<ConnectionDidRotatedEvent>(ConnectionEventTypes.ConnectionDidRotated, ({ payload }) =>
-    emit({
-      type: 'did-rotated',
-      connectionId: payload.connectionRecord.id,
-      ourDid: payload.ourDid,
-      theirDid: payload.theirDid,
-    }),
+  agent.events.on<ConnectionDidRotatedEvent>(ConnectionEventTypes.ConnectionDidRotated, (e) =>
+    emit(
+      {
+        type: 'did-rotated',
+        connectionId: e.payload.connectionRecord.id,
+        ourDid: e.payload.ourDid,
+        theirDid: e.payload.theirDid,
+      },
+      e,
+    ),
   )
-  agent.events.on<TrustPingResponseReceivedEvent>(TrustPingEventTypes.TrustPingResponseReceivedEvent, ({ payload }) =>
-    emit({
-      type: 'trust-ping-response',
-      connectionId: payload.connectionRecord.id,
-      threadId: payload.message.threadId,
-    }),
+  agent.events.on<TrustPingResponseReceivedEvent>(TrustPingEventTypes.TrustPingResponseReceivedEvent, (e) =>
+    emit(
+      {
+        type: 'trust-ping-response',
+        connectionId: e.payload.connectionRecord.id,
+        threadId: e.payload.message.threadId,
+      },
+      e,
+    ),
   )
-  agent.events.on<BasicMessageStateChangedEvent>(BasicMessageEventTypes.BasicMessageStateChanged, ({ payload }) => {
-    const record = payload.basicMessageRecord
+  agent.events.on<BasicMessageStateChangedEvent>(BasicMessageEventTypes.BasicMessageStateChanged, (e) => {
+    const record = e.payload.basicMessageRecord
     if (record.role !== BasicMessageRole.Receiver) return
-    emit({
-      type: 'basic-message',
-      connectionId: record.connectionId,
-      content: payload.message.content,
-      sentTime: payload.message.sentTime?.toISOString(),
-    })
+    emit(
+      {
+        type: 'basic-message',
+        connectionId: record.connectionId,
+        content: e.payload.message.content,
+        sentTime: e.payload.message.sentTime?.toISOString(),
+      },
+      e,
+    )
   })
 
   // The numalgo of a request is module configuration in Credo 0.5; it is set for the one request
@@ -150,62 +184,89 @@ async function main(config: StartConfig): Promise<void> {
     invitation,
     peerDidNumalgo,
     label,
+    tenantId,
   }: Methods['receiveInvitation']['params']): Promise<Methods['receiveInvitation']['result']> => {
-    const receive = async () => {
-      agent.connections.config.peerNumAlgoForDidExchangeRequests = NUMALGO[peerDidNumalgo ?? DEFAULT_REQUEST_NUMALGO]
-      try {
-        const parsed =
-          typeof invitation === 'string'
-            ? await agent.oob.parseInvitation(invitation)
-            : OutOfBandInvitation.fromJson(invitation)
-        const { outOfBandRecord, connectionRecord } = await agent.oob.receiveInvitation(parsed, {
-          ...(label ? { label } : {}),
-          autoAcceptInvitation: true,
-          autoAcceptConnection: true,
-          reuseConnection: false,
-        })
-        invitations.set(outOfBandRecord.id, parsed.id)
-        if (!connectionRecord) throw new Error(`Credo made no connection from invitation ${parsed.id}`)
-        return { connectionId: connectionRecord.id }
-      } finally {
-        agent.connections.config.peerNumAlgoForDidExchangeRequests = NUMALGO[DEFAULT_REQUEST_NUMALGO]
-      }
-    }
+    const receive = () =>
+      scoped(tenantId, async (agent) => {
+        agent.connections.config.peerNumAlgoForDidExchangeRequests = NUMALGO[peerDidNumalgo ?? DEFAULT_REQUEST_NUMALGO]
+        try {
+          const parsed =
+            typeof invitation === 'string'
+              ? await agent.oob.parseInvitation(invitation)
+              : OutOfBandInvitation.fromJson(invitation)
+          const { outOfBandRecord, connectionRecord } = await agent.oob.receiveInvitation(parsed, {
+            ...(label ? { label } : {}),
+            autoAcceptInvitation: true,
+            autoAcceptConnection: true,
+            reuseConnection: false,
+          })
+          invitations.set(outOfBandRecord.id, parsed.id)
+          if (!connectionRecord) throw new Error(`Credo made no connection from invitation ${parsed.id}`)
+          return { connectionId: connectionRecord.id }
+        } finally {
+          agent.connections.config.peerNumAlgoForDidExchangeRequests = NUMALGO[DEFAULT_REQUEST_NUMALGO]
+        }
+      })
     const result = receiving.then(receive)
     receiving = result.catch(() => undefined)
     return result
   }
 
-  const handlers: Omit<Handlers, 'shutdown' | 'ping'> = {
-    createInvitation: async ({ handshakeProtocols, label }) => {
-      const record = await agent.oob.createInvitation({
-        handshakeProtocols: (handshakeProtocols ?? ['https://didcomm.org/didexchange/1.1']).map(handshakeProtocol),
-        autoAcceptConnection: true,
-        ...(label ? { label } : {}),
-      })
-      const invitation = record.outOfBandInvitation
-      invitations.set(record.id, invitation.id)
-      return {
-        invitation: invitation.toJSON(),
-        url: invitation.toUrl({ domain: endpoint }),
-        invitationId: invitation.id,
-      }
-    },
+  const handlers: AgentHandlers = {
+    createInvitation: ({ handshakeProtocols, label, tenantId }) =>
+      scoped(tenantId, async (agent) => {
+        const record = await agent.oob.createInvitation({
+          handshakeProtocols: (handshakeProtocols ?? ['https://didcomm.org/didexchange/1.1']).map(handshakeProtocol),
+          autoAcceptConnection: true,
+          ...(label ? { label } : {}),
+        })
+        const invitation = record.outOfBandInvitation
+        invitations.set(record.id, invitation.id)
+        return {
+          invitation: invitation.toJSON(),
+          url: invitation.toUrl({ domain: endpoint }),
+          invitationId: invitation.id,
+        }
+      }),
     receiveInvitation,
-    getConnection: async ({ connectionId }) => summary(await agent.connections.getById(connectionId)),
-    sendTrustPing: async ({ connectionId }) => {
-      const ping = await agent.connections.sendPing(connectionId, { responseRequested: true })
-      return { pingId: ping.id }
-    },
-    sendBasicMessage: async ({ connectionId, content }) => {
-      await agent.basicMessages.sendMessage(connectionId, content)
-      return {}
-    },
-    rotate: async ({ connectionId, toDid }) => agent.connections.rotate({ connectionId, ...(toDid ? { toDid } : {}) }),
-    hangup: async ({ connectionId }) => {
-      await agent.connections.hangup({ connectionId })
-      return {}
-    },
+    getConnection: ({ connectionId, tenantId }) =>
+      scoped(tenantId, async (agent) => summary(await agent.connections.getById(connectionId))),
+    sendTrustPing: ({ connectionId, tenantId }) =>
+      scoped(tenantId, async (agent) => {
+        const ping = await agent.connections.sendPing(connectionId, { responseRequested: true })
+        return { pingId: ping.id }
+      }),
+    sendBasicMessage: ({ connectionId, content, tenantId }) =>
+      scoped(tenantId, async (agent) => {
+        await agent.basicMessages.sendMessage(connectionId, content)
+        return {}
+      }),
+    rotate: ({ connectionId, toDid, tenantId }) =>
+      scoped(tenantId, (agent) => agent.connections.rotate({ connectionId, ...(toDid ? { toDid } : {}) })),
+    hangup: ({ connectionId, tenantId }) =>
+      scoped(tenantId, async (agent) => {
+        await agent.connections.hangup({ connectionId })
+        return {}
+      }),
+    ...(config.tenancy
+      ? {
+          createTenant: async ({ label }) => ({ tenantId: (await tenants().createTenant({ config: { label } })).id }),
+          deleteTenant: async ({ tenantId }) => (await tenants().deleteTenantById(tenantId), {}),
+          listRecords: ({ tenantId }) =>
+            scoped(tenantId, async (agent) => ({
+              connections: (await agent.connections.getAll()).map((c) => c.id),
+              dids: (await agent.dids.getCreatedDids()).map((d) => d.did),
+            })),
+          findConnection: ({ connectionId, tenantId }) =>
+            scoped(tenantId, async (agent) => ({ found: (await agent.connections.findById(connectionId)) !== null })),
+          deleteConnection: ({ connectionId, tenantId }) =>
+            scoped(tenantId, async (agent) => {
+              if (!(await agent.connections.findById(connectionId))) return { deleted: false }
+              await agent.connections.deleteById(connectionId)
+              return { deleted: true }
+            }),
+        }
+      : {}),
   }
 
   serve(handlers, agent, logger)

@@ -14,6 +14,12 @@ const SHUTDOWN_BOUND_MS = 5_000
 
 export type Handlers = { [M in keyof Methods]: (params: Methods[M]['params']) => Promise<Methods[M]['result']> }
 
+/** The requests only an agent started with tenants serves. */
+export type TenantMethod = 'createTenant' | 'deleteTenant' | 'listRecords' | 'findConnection' | 'deleteConnection'
+
+/** What an agent process serves: every protocol request, and the tenant requests where it has tenants. */
+export type AgentHandlers = Omit<Handlers, 'shutdown' | 'ping' | TenantMethod> & Partial<Pick<Handlers, TenantMethod>>
+
 export function send(message: FromChild): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve()
@@ -101,11 +107,7 @@ export function describeError(e: unknown): string {
  * Serves the harness's requests with `handlers`, and ends the agent (bounded) when the harness goes
  * away or asks it to. Returns the bounded stop, for the `shutdown` request.
  */
-export function serve(
-  handlers: Omit<Handlers, 'shutdown' | 'ping'>,
-  agent: { shutdown(): Promise<void> },
-  log: LineLogger,
-) {
+export function serve(handlers: AgentHandlers, agent: { shutdown(): Promise<void> }, log: LineLogger) {
   let stopping: Promise<void> | undefined
   const stop = () => {
     stopping ??= Promise.race([
@@ -114,7 +116,7 @@ export function serve(
     ]).catch((e) => log.error('shutdown failed', { error: describeError(e) }))
     return stopping
   }
-  const all: Handlers = { ...handlers, shutdown: async () => (await stop(), {}), ping: async () => ({}) }
+  const all: Partial<Handlers> = { ...handlers, shutdown: async () => (await stop(), {}), ping: async () => ({}) }
   const stopAndExit = () => void stop().then(() => process.exit(0))
   process.on('message', (message: ToChild) => {
     if (message.kind !== 'request') return

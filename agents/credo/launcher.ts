@@ -25,6 +25,8 @@ export interface CredoLaunchOptions {
   requestTimeoutMs?: number
   /** Called when a request went unanswered within its bound: the agent may be hung. */
   onUnresponsive?: (detail: string) => void
+  /** Start with @credo-ts/tenants, keeping tenants this way (the 0.5 line only). */
+  tenancy?: StartConfig['tenancy']
 }
 
 export class CredoLaunchError extends StartError {}
@@ -102,6 +104,7 @@ export class CredoAgentProcess {
       label: opts.label,
       dataDir: opts.dataDir,
       logLevel: process.env.DIDCOMM_CONFORMANCE_LOG_LEVEL ?? 'debug',
+      ...(opts.tenancy ? { tenancy: opts.tenancy } : {}),
     }
     const proc = spawnManaged({
       name: `Credo "${opts.label}"`,

@@ -20,7 +20,10 @@ export interface CredoConnection {
   errorMessage?: string
 }
 
-export type CredoEvent =
+/** Which tenant an event is about, on an agent started with tenants; absent for the root agent's own. */
+export type CredoEvent = CredoEventBody & { tenantId?: string }
+
+type CredoEventBody =
   | { type: 'connection'; connection: CredoConnection }
   | { type: 'trust-ping-response'; connectionId: string; threadId: string }
   | { type: 'basic-message'; connectionId: string; content: string; sentTime?: string }
@@ -31,20 +34,33 @@ export type CredoEvent =
       theirDid?: { from: string; to: string }
     }
 
+/** A request for one tenant of an agent started with tenants; without `tenantId`, for the root agent. */
+export interface Scoped {
+  tenantId?: string
+}
+
 export interface Methods {
   createInvitation: {
-    params: { handshakeProtocols?: string[]; label?: string }
+    params: { handshakeProtocols?: string[]; label?: string } & Scoped
     result: { invitation: Record<string, unknown>; url: string; invitationId: string }
   }
   receiveInvitation: {
-    params: { invitation: Record<string, unknown> | string; peerDidNumalgo?: PeerDidNumalgo; label?: string }
+    params: { invitation: Record<string, unknown> | string; peerDidNumalgo?: PeerDidNumalgo; label?: string } & Scoped
     result: { connectionId: string }
   }
-  getConnection: { params: { connectionId: string }; result: CredoConnection }
-  sendTrustPing: { params: { connectionId: string }; result: { pingId: string } }
-  sendBasicMessage: { params: { connectionId: string; content: string }; result: Record<string, never> }
-  rotate: { params: { connectionId: string; toDid?: string }; result: { newDid: string } }
-  hangup: { params: { connectionId: string }; result: Record<string, never> }
+  getConnection: { params: { connectionId: string } & Scoped; result: CredoConnection }
+  sendTrustPing: { params: { connectionId: string } & Scoped; result: { pingId: string } }
+  sendBasicMessage: { params: { connectionId: string; content: string } & Scoped; result: Record<string, never> }
+  rotate: { params: { connectionId: string; toDid?: string } & Scoped; result: { newDid: string } }
+  hangup: { params: { connectionId: string } & Scoped; result: Record<string, never> }
+  /** Tenants (only on an agent started with `tenancy`). */
+  createTenant: { params: { label: string }; result: { tenantId: string } }
+  deleteTenant: { params: { tenantId: string }; result: Record<string, never> }
+  /** The ids of the connections and DIDs a tenant's (or the root agent's) own agent lists. */
+  listRecords: { params: Scoped; result: { connections: string[]; dids: string[] } }
+  /** A connection by id in a tenant's wallet: found or not, as the tenant's own agent answers. */
+  findConnection: { params: { connectionId: string } & Scoped; result: { found: boolean } }
+  deleteConnection: { params: { connectionId: string } & Scoped; result: { deleted: boolean } }
   shutdown: { params: Record<string, never>; result: Record<string, never> }
   /** Answered by the process itself, for the harness to tell a hung agent from a slow flow. */
   ping: { params: Record<string, never>; result: Record<string, never> }
@@ -54,6 +70,8 @@ export type Method = keyof Methods
 
 export interface StartConfig {
   label: string
+  /** Start with @credo-ts/tenants: each tenant a store of its own, or a profile of the root's store. */
+  tenancy?: 'store-per-tenant' | 'profile-per-tenant'
   /** Where the wallet (sqlite) goes; fresh per launch. */
   dataDir: string
   logLevel: string

@@ -12,10 +12,17 @@ export interface CredoVersionSpec {
   installProblem(): string | undefined
   /** Credo 0.6 is ESM, loaded through tsx's hooks: it takes about twice as long to start. */
   readyTimeoutMs: number
+  /** Why the line has no tenancy (one line), or undefined when its agent process serves tenants. */
+  noTenancy?: string
 }
 
 export const CREDO_VERSION_SPECS: Record<string, CredoVersionSpec> = {
-  '0.6.3': { entry: CREDO_06_ENTRY, installProblem: credo06InstallProblem, readyTimeoutMs: 60_000 },
+  '0.6.3': {
+    entry: CREDO_06_ENTRY,
+    installProblem: credo06InstallProblem,
+    readyTimeoutMs: 60_000,
+    noTenancy: 'no @credo-ts/tenants is published for the 0.6 line (only 0.5.11, 0.7.0 and 0.7.1)',
+  },
   '0.5.19': {
     entry: path.join(import.meta.dirname, 'agentProcess.ts'),
     installProblem: () => undefined,

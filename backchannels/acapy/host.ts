@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { launchAcapy, type AcapyProcess } from '../../agents/acapy/launcher.js'
-import { agentId, type AgentRef } from '../../contract/agentId.js'
+import { agentId, TENANT_VARIANT, type AgentRef } from '../../contract/agentId.js'
 import type { AxiosError } from 'axios'
 import type { AgentDescription, AgentFailure } from '../../contract/summary.js'
 import { within } from '../../common/waitFor.js'
@@ -13,9 +13,6 @@ import { AcapyTenancy } from './tenancy.js'
 import { AcapyAgency } from './agency.js'
 import { WebhookReceiver } from './webhookReceiver.js'
 import type { AcapyVersion } from '../../agents/acapy/versions.js'
-
-/** The variant of an ACA-Py agent id whose driver is a tenant of a multitenant ACA-Py (`acapy@1.7.0~tenant`). */
-export const TENANT_VARIANT = 'tenant'
 
 /** How long a refused connection waits for the process's exit to be seen, before it counts as a closed port. */
 const EXIT_GRACE_MS = 2_000

@@ -1,13 +1,12 @@
-import type { CredoAgentProcess } from '../../agents/credo/launcher.js'
 import type { CredoConnection } from '../../agents/credo/protocol.js'
 // The connection vocabulary of the RFCs, as every adapter speaks it.
 import * as rfc from '../../contract/connections.js'
 import type { Connections } from '../capabilities.js'
-import { connectionStateOf, toInfo, waitForCredoEvent } from './waits.js'
+import { connectionStateOf, toInfo, waitForCredoEvent, type CredoChannel } from './waits.js'
 
 export class CredoConnections implements Connections {
   constructor(
-    private readonly agent: CredoAgentProcess,
+    private readonly agent: CredoChannel,
     private readonly instance: string,
   ) {}
 

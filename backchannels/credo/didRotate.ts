@@ -1,12 +1,11 @@
-import type { CredoAgentProcess } from '../../agents/credo/launcher.js'
 import type { ConnectionInfo, WaitOptions } from '../../contract/connections.js'
 import { sameDid } from '../../didcomm/dids.js'
 import type { DidRotate } from '../capabilities.js'
-import { toInfo, waitForCredoEvent } from './waits.js'
+import { toInfo, waitForCredoEvent, type CredoChannel } from './waits.js'
 
 export class CredoDidRotate implements DidRotate {
   constructor(
-    private readonly agent: CredoAgentProcess,
+    private readonly agent: CredoChannel,
     private readonly instance: string,
   ) {}
 

@@ -2,6 +2,9 @@ import path from 'node:path'
 import { CredoAgentProcess } from '../../agents/credo/launcher.js'
 import { CREDO_VERSION_SPECS } from '../../agents/credo/versions.js'
 import { BaseHost, type RunResources } from '../host.js'
+import { agentId } from '../../contract/agentId.js'
+import { TENANT_VARIANT } from '../../contract/agentId.js'
+import { CredoAgency, CredoTenancy } from './agency.js'
 import { CredoConnections } from './connections.js'
 import { CredoDidRotate } from './didRotate.js'
 import { CredoMessaging } from './messaging.js'
@@ -10,6 +13,9 @@ import { CredoMessaging } from './messaging.js'
 export class CredoHost extends BaseHost {
   private process?: CredoAgentProcess
   private logFile?: string
+  private tenancy?: CredoTenancy
+  /** For the `~tenant` variant: the Credo agent whose tenant this host drives. */
+  private agency?: CredoAgency
 
   /** The running child; tests use it to see or to end the process itself. */
   get agentProcess(): CredoAgentProcess {
@@ -21,6 +27,7 @@ export class CredoHost extends BaseHost {
     this.logFile = this.logFileIn(resources)
     const spec = CREDO_VERSION_SPECS[this.ref.version]
     if (!spec) throw new Error(`Credo ${this.ref.version} is not a version the harness runs`)
+    if (this.ref.variant === TENANT_VARIANT) return this.startTenant(resources)
     const agent = await CredoAgentProcess.launch({
       label: this.instance,
       entry: spec.entry,
@@ -33,14 +40,46 @@ export class CredoHost extends BaseHost {
     this.process = agent
     this.calibrate(agent.events)
     void agent.ended.then((how) => this.agentFailed('agent-exited', how, (e) => agent.events.fail(e)))
+    const calibration = this.calibration()
+    this.tenancy = spec.noTenancy
+      ? undefined
+      : new CredoTenancy({
+          hostInstance: this.instance,
+          agentId: agentId(this.ref),
+          runDir: resources.runDir,
+          timeoutMs: this.settings.timeoutMs,
+          ...(calibration ? { calibration } : {}),
+        })
     this.offer(
       {
         connections: new CredoConnections(agent, this.instance),
         messaging: new CredoMessaging(agent, this.instance),
         didRotate: new CredoDidRotate(agent, this.instance),
+        ...(this.tenancy ? { tenancy: this.tenancy } : {}),
       },
-      { tenancy: 'the Credo adapter does not drive @credo-ts/tenants yet (README, Multitenancy)' },
+      spec.noTenancy ? { tenancy: spec.noTenancy } : {},
     )
+  }
+
+  /** The agent under test is one tenant of a Credo agent with tenants, beside a second tenant. */
+  private async startTenant(resources: RunResources): Promise<void> {
+    const calibration = this.calibration()
+    this.agency = await CredoAgency.start({
+      mode: 'store-per-tenant',
+      instance: this.instance,
+      agentId: agentId(this.ref),
+      runDir: resources.runDir,
+      timeoutMs: this.settings.timeoutMs,
+      ...(calibration ? { calibration } : {}),
+      onExit: (how) => this.agentFailed('agent-exited', how, () => undefined),
+    })
+    await this.agency.createTenant('neighbour')
+    const tenant = await this.agency.createTenant(this.instance)
+    this.offer({
+      connections: tenant.driver.get('connections'),
+      messaging: tenant.driver.get('messaging'),
+      didRotate: tenant.driver.get('didRotate'),
+    })
   }
 
   protected override async probe(): Promise<void> {
@@ -48,11 +87,13 @@ export class CredoHost extends BaseHost {
   }
 
   async stop(): Promise<void> {
+    await Promise.allSettled([this.tenancy?.stop(), this.agency?.stop()])
     await this.process?.stop()
     this.process = undefined
   }
 
   async logTail(lines = 40): Promise<string> {
+    if (this.agency) return this.agency.logTail(lines)
     if (this.process) return this.process.logTail(lines)
     return `(${this.instance} is not running${this.logFile ? `; log: ${this.logFile}` : ''})`
   }

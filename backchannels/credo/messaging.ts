@@ -1,11 +1,10 @@
-import type { CredoAgentProcess } from '../../agents/credo/launcher.js'
 import { receivedBasicMessage, type ReceivedBasicMessage, type WaitOptions } from '../../contract/connections.js'
 import type { Messaging } from '../capabilities.js'
-import { waitForCredoEvent } from './waits.js'
+import { waitForCredoEvent, type CredoChannel } from './waits.js'
 
 export class CredoMessaging implements Messaging {
   constructor(
-    private readonly agent: CredoAgentProcess,
+    private readonly agent: CredoChannel,
     private readonly instance: string,
   ) {}
 

@@ -7,6 +7,17 @@ import {
   type WaitOptions,
 } from '../../contract/connections.js'
 
+/** What the capabilities drive: the whole agent's process, or one tenant's requests and events on it. */
+export type CredoChannel = Pick<CredoAgentProcess, 'request' | 'events'>
+
+/** One tenant of an agent started with tenants: its requests carry its id, its events are its own. */
+export function tenantChannel(agent: CredoAgentProcess, tenantId: string): CredoChannel {
+  return {
+    request: (method, params, timeoutMs) => agent.request(method, { ...params, tenantId }, timeoutMs),
+    events: agent.events.view((e) => e.tenantId === tenantId),
+  }
+}
+
 /** Credo's DidExchangeState (`request-sent`, `response-received`, …) as the RFC 0023 state it is in. */
 export function connectionStateOf(state: string): ConnectionState {
   if (state === 'completed' || state === 'abandoned') return state
@@ -30,7 +41,7 @@ export function toInfo(c: CredoConnection): ConnectionInfo {
  * with the reason and the log tail, if the agent process goes away meanwhile.
  */
 export function waitForCredoEvent<T>(
-  agent: CredoAgentProcess,
+  agent: CredoChannel,
   pick: (e: CredoEvent) => T | undefined,
   awaited: string,
   options: WaitOptions,
