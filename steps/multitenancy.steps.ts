@@ -295,6 +295,12 @@ Then(
   },
 )
 
+Then('no subscriber gets it', async function (this: ConformanceWorld) {
+  const content = this.tenancy?.sent?.content as string
+  const stray = await agency(this).eventWithin(carrying(content), this.wait.timeoutMs)
+  assert.equal(stray, undefined, `the message reached ${stray?.subscriber} (x-wallet-id ${stray?.walletId})`)
+})
+
 Then('the agency answers it with a client error', function (this: ConformanceWorld) {
   const delivery = this.tenancy?.sent?.delivery
   const status = Number(/^HTTP (\d+)$/.exec(delivery ?? '')?.[1])
@@ -347,9 +353,10 @@ Then(
     await this.the(PEER, 'messaging').waitForTrustPingResponse(peer, pingId, this.wait)
     const ping = instrument.traceSince(mark).find((e) => e.direction === 'outbound' && e.id === pingId)
     const keys = (await instrument.route(newDid)).recipientKeys
+    const packedFor = ping?.envelope.recipientKeys ?? []
     assert.ok(
-      ping?.envelope.recipientKey && keys.includes(ping.envelope.recipientKey),
-      `the ping went to ${ping?.envelope.recipientKey}, not a key of ${newDid}`,
+      packedFor.length > 0 && packedFor.every((k) => keys.includes(k)),
+      `the ping was encrypted to ${packedFor.join(', ') || 'nothing'}, not to the keys of ${newDid}`,
     )
   },
 )

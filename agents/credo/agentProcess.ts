@@ -65,6 +65,22 @@ function handshakeProtocol(uri: string): HandshakeProtocol {
   throw new Error(`Credo offers no handshake protocol ${uri}`)
 }
 
+/** Credo's node dependencies with every file under `dir` (wallets included) instead of the home directory. */
+function dependenciesIn(dir: string): typeof agentDependencies {
+  // Credo's NodeFileSystem, which takes its base paths in its constructor (the package exports it only here).
+  const NodeFileSystem = agentDependencies.FileSystem as unknown as new (paths: {
+    baseDataPath: string
+    baseCachePath: string
+    baseTempPath: string
+  }) => InstanceType<typeof agentDependencies.FileSystem>
+  class FileSystemInDir extends NodeFileSystem {
+    constructor() {
+      super({ baseDataPath: dir, baseCachePath: dir, baseTempPath: dir })
+    }
+  }
+  return { ...agentDependencies, FileSystem: FileSystemInDir }
+}
+
 async function main(config: StartConfig): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true })
   // Generated here and never sent anywhere: only this process opens the wallet.
@@ -90,10 +106,14 @@ async function main(config: StartConfig): Promise<void> {
         key: walletKey,
         // A generated 32-byte key used RAW skips the Argon2i derivation on every open.
         keyDerivationMethod: KeyDerivationMethod.Raw,
-        storage: { type: 'sqlite', config: { path: path.join(config.dataDir, 'wallet.sqlite') } },
+        // With tenants, each tenant's store (or the root's, with a profile each) goes under the file
+        // system's data path: one fixed path would have every tenant open the root's store.
+        storage: config.tenancy
+          ? { type: 'sqlite' }
+          : { type: 'sqlite', config: { path: path.join(config.dataDir, 'wallet.sqlite') } },
       },
     },
-    dependencies: agentDependencies,
+    dependencies: config.tenancy ? dependenciesIn(config.dataDir) : agentDependencies,
     modules: {
       askar: new AskarModule({
         ariesAskar: askar,
@@ -134,8 +154,9 @@ async function main(config: StartConfig): Promise<void> {
   })
   /** Tenants' events come through the root agent's emitter, each with its tenant's context. */
   const emit = (event: CredoEvent, source: BaseEvent) => {
+    // A tenant's context is correlated by its tenant id (@credo-ts/tenants 0.5).
     const context = source.metadata?.contextCorrelationId
-    const tenantId = context?.startsWith('tenant-') ? context.slice('tenant-'.length) : undefined
+    const tenantId = context && context !== agent.context.contextCorrelationId ? context : undefined
     void send({ kind: 'event', event: { ...event, ...(tenantId ? { tenantId } : {}) } })
   }
 

@@ -127,7 +127,18 @@ export class CredoAgency implements Agency {
   }
 
   async call(credential: Credential, call: AdminCall): Promise<AdminOutcome> {
-    const tenantId = this.scope(credential)
+    try {
+      return await this.callAs(this.scope(credential), call)
+    } catch (e) {
+      // A removed tenant's agent cannot be had any more: for the caller, that is a refusal.
+      if (credential.as === 'tenant' && /TenantRecord: record with id \S+ not found/.test((e as Error).message)) {
+        return { allowed: false, status: 404, ids: [], text: (e as Error).message, leaked: [] }
+      }
+      throw e
+    }
+  }
+
+  private async callAs(tenantId: string | undefined, call: AdminCall): Promise<AdminOutcome> {
     const scoped = tenantId ? { tenantId } : {}
     const outcome = (allowed: boolean, ids: string[]): AdminOutcome => ({
       allowed,
