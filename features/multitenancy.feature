@@ -223,6 +223,7 @@ Feature: Multitenancy: many tenants behind one agent
   Scenario Outline: restarted on the same base wallet, the agency still routes and honours tokens (<mode>)
     Given the agency in <mode> tenancy has tenants "A" and "B"
     And tenant "A" is connected with the peer
+    And the peer and tenant "A" exchange trust pings both ways
     When the agency restarts
     Then the token of tenant "A" is accepted
     And the peer and tenant "A" exchange trust pings both ways

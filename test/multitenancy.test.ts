@@ -178,4 +178,51 @@ describe('the multitenancy suite against ACA-Py 1.7.0 (both tenancy modes)', () 
     assert.ok(passed >= 30, `passed ${passed} of ${tenantRuns.length}`)
     assert.ok(tenantRuns.every((s) => s.status !== 'failed' || s.expected))
   })
+
+  it('runs the suite against Credo 0.5.19 tenants; what Credo has no counterpart for is untested with the reason', () => {
+    const summary = run(
+      path.join(dir, 'credo'),
+      '--agents',
+      'reference,credo@0.5.19,credo@0.6.3',
+      '--tags',
+      '@multitenancy',
+    )
+    const { columns, rows } = tenancyVerdicts(summary)
+    assert.deepEqual(columns.map((c) => `${c.agent} ${c.mode}`).sort(), [
+      'credo@0.5.19 profile-per-tenant',
+      'credo@0.5.19 store-per-tenant',
+    ])
+    const verdictOf = (id: string) => rows.find((r) => r.statement === id)?.verdicts.map((v) => v.status)
+    for (const id of ['MT-01', 'MT-02', 'MT-04', 'MT-06', 'MT-08', 'MT-09', 'MT-10', 'MT-11', 'MT-12', 'MT-13']) {
+      assert.deepEqual(verdictOf(id), ['passed', 'passed'], id)
+    }
+    const untested = (agent: string, id: string) =>
+      summary.scenarios.filter((s) => s.roles.agency === agent && s.tags.includes(`@${id}`))
+    for (const id of ['MT-03', 'MT-05', 'MT-07', 'MT-14', 'MT-15', 'MT-16']) {
+      const scenarios = untested('credo@0.5.19', id)
+      assert.ok(
+        scenarios.length === 2 &&
+          scenarios.every((s) => s.status === 'untested' && /^credo@0\.5\.19: Credo /.test(s.reason ?? '')),
+        id,
+      )
+    }
+    const old = summary.scenarios.filter((s) => s.roles.agency === 'credo@0.6.3')
+    assert.ok(
+      old.length > 0 &&
+        old.every((s) => s.status === 'untested' && /no @credo-ts\/tenants is published/.test(s.reason ?? '')),
+    )
+  })
+
+  it('runs the connection and DID Rotate suites with a Credo tenant as the agent under test', () => {
+    const summary = run(
+      path.join(dir, 'credo-tenant'),
+      '--agents',
+      'reference,credo@0.5.19~tenant',
+      '--tags',
+      '@connection or @RFC0794',
+    )
+    const tenantRuns = summary.scenarios.filter((s) => Object.values(s.roles).includes('credo@0.5.19~tenant'))
+    const passed = tenantRuns.filter((s) => s.status === 'passed').length
+    assert.ok(passed >= 30, `passed ${passed} of ${tenantRuns.length}`)
+  })
 })
