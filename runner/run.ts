@@ -167,7 +167,8 @@ export async function run(options: RunOptions): Promise<Summary> {
         import: [path.join(ROOT, 'steps', '**', '*.ts')],
       },
     })
-    const support = await loadSupport(runConfiguration)
+    supportCode ??= loadSupport(runConfiguration)
+    const support = await supportCode
     for (const assignment of assignments) {
       const slug = Object.values(assignment.agents).join('-') + '_' + assignment.roleSet.join('-')
       const collector = new ResultCollector(assignment.agents, (result, evidence) => {
@@ -224,6 +225,13 @@ export async function run(options: RunOptions): Promise<Summary> {
   out.info(formatTotals(result))
   return result
 }
+
+/**
+ * Cucumber's support code (the step definitions), loaded once per process: the step files are ES
+ * modules, which run once however often they are imported, so a second load would define no step
+ * (`run --repeat` in one process).
+ */
+let supportCode: ReturnType<typeof loadSupport> | undefined
 
 /** A Ctrl-C that came while the harness loaded: bin/didcomm-conformance.js keeps it until the run can act. */
 function takeEarlyInterrupt(): NodeJS.Signals | undefined {

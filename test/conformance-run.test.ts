@@ -173,6 +173,20 @@ describe('didcomm-conformance run (the CI contract)', () => {
     assert.match(version.stderr, /unknown version "acapy@9\.9\.9" \(known: acapy@1\.7\.0, acapy@0\.12\.8\)/)
   })
 
+  it('repeats a selection in one process with every step defined each time', () => {
+    const reportDir = path.join(dir, 'repeat-in-process')
+    const args = ['--agents', 'reference', '--tags', '@trust-ping', '--repeat', '2', '--workers', '1']
+    const result = cli('run', ...args, '--report-dir', reportDir)
+    assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
+    for (const n of ['1', '2']) {
+      const summary = readSummary(path.join(reportDir, 'repeats', n))
+      assert.ok(
+        summary.scenarios.length > 0 && summary.scenarios.every((s) => s.status === 'passed'),
+        `repetition ${n}`,
+      )
+    }
+  })
+
   it('exits 1 when a scenario fails, and files its evidence', () => {
     const reportDir = path.join(dir, 'failing')
     // A wait bound of 1 ms cannot be met by a real exchange, so the scenario fails for a real reason.
