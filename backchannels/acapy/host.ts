@@ -9,10 +9,10 @@ import { AdminApi } from './adminApi.js'
 import { AcapyConnections } from './connections.js'
 import { AcapyDidRotate } from './didRotate.js'
 import { AcapyMessaging } from './messaging.js'
-import { AcapyTenancy } from './tenancy.js'
+import { Agencies } from '../agencies.js'
 import { AcapyAgency } from './agency.js'
 import { WebhookReceiver } from './webhookReceiver.js'
-import type { AcapyVersion } from '../../agents/acapy/versions.js'
+import { ACAPY_VERSION_SPECS, type AcapyVersion, type TenancyMode } from '../../agents/acapy/versions.js'
 
 /** How long a refused connection waits for the process's exit to be seen, before it counts as a closed port. */
 const EXIT_GRACE_MS = 2_000
@@ -35,7 +35,7 @@ export class AcapyHost extends BaseHost {
   private readonly webhooks = new WebhookReceiver()
   private reportedVersion?: string
   private api?: AdminApi
-  private tenancy?: AcapyTenancy
+  private tenancy?: Agencies<AcapyAgency>
   /** For the `~tenant` variant: the multitenant ACA-Py whose tenant this host drives. */
   private agency?: AcapyAgency
   private readonly failWaits = (e: Error) => this.webhooks.log.fail(e)
@@ -75,7 +75,14 @@ export class AcapyHost extends BaseHost {
       this.api = api
       this.reportedVersion = String((await api.get('read its status', '/status')).version ?? 'unknown')
       // An ACA-Py running elsewhere is one process the harness cannot start again multitenant.
-      if (!external) this.tenancy = new AcapyTenancy(this.ref.version as AcapyVersion, this.agencyOptions(resources))
+      if (!external) {
+        const version = this.ref.version as AcapyVersion
+        const { hostInstance, ...options } = this.agencyOptions(resources)
+        const modes = Object.keys(ACAPY_VERSION_SPECS[version].tenancyModes) as TenancyMode[]
+        this.tenancy = new Agencies(modes, `ACA-Py ${version}`, (mode) =>
+          AcapyAgency.start({ ...options, version, mode: mode as TenancyMode, instance: `${hostInstance}-${mode}` }),
+        )
+      }
       this.offer(
         {
           connections: new AcapyConnections(api),

@@ -17,7 +17,6 @@ import {
   type Agency,
   type Credential,
   type DeliveredEvent,
-  type Tenancy,
   type Tenant,
 } from '../capabilities.js'
 import { CredoConnections } from './connections.js'
@@ -26,7 +25,7 @@ import { CredoMessaging } from './messaging.js'
 import { tenantChannel } from './waits.js'
 
 type Mode = NonNullable<StartConfig['tenancy']>
-const MODES: readonly Mode[] = ['store-per-tenant', 'profile-per-tenant']
+export const CREDO_TENANCY_MODES: readonly Mode[] = ['store-per-tenant', 'profile-per-tenant']
 
 const NO_ADMIN_API =
   'Credo has no admin API: tenants are managed by the controller through the TenantsApi, so there are no multitenancy admin routes or configuration answers to check'
@@ -200,33 +199,5 @@ export class CredoAgency implements Agency {
   stop(): Promise<void> {
     this.stopping = true
     return this.agent.stop()
-  }
-}
-
-/** A Credo 0.5 agent with tenants in each tenancy mode, started on the first scenario that needs it. */
-export class CredoTenancy implements Tenancy {
-  readonly modes = MODES
-  private readonly agencies = new Map<string, Promise<CredoAgency>>()
-
-  constructor(private readonly options: Omit<CredoAgencyOptions, 'mode' | 'instance'> & { hostInstance: string }) {}
-
-  agency(mode: string): Promise<Agency> {
-    if (!MODES.includes(mode as Mode)) {
-      return Promise.reject(new Error(`Credo offers no ${mode} tenancy (it offers ${MODES.join(', ')})`))
-    }
-    let started = this.agencies.get(mode)
-    if (!started) {
-      const { hostInstance, ...rest } = this.options
-      started = CredoAgency.start({ ...rest, mode: mode as Mode, instance: `${hostInstance}-${mode}` })
-      started.catch(() => this.agencies.delete(mode))
-      this.agencies.set(mode, started)
-    }
-    return started
-  }
-
-  async stop(): Promise<void> {
-    const all = [...this.agencies.values()]
-    this.agencies.clear()
-    await Promise.allSettled(all.map(async (a) => (await a).stop()))
   }
 }

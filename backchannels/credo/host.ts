@@ -4,7 +4,8 @@ import { CREDO_VERSION_SPECS } from '../../agents/credo/versions.js'
 import { BaseHost, type RunResources } from '../host.js'
 import { agentId } from '../../contract/agentId.js'
 import { TENANT_VARIANT } from '../../contract/agentId.js'
-import { CredoAgency, CredoTenancy } from './agency.js'
+import { Agencies } from '../agencies.js'
+import { CREDO_TENANCY_MODES, CredoAgency, type CredoAgencyOptions } from './agency.js'
 import { CredoConnections } from './connections.js'
 import { CredoDidRotate } from './didRotate.js'
 import { CredoMessaging } from './messaging.js'
@@ -13,7 +14,7 @@ import { CredoMessaging } from './messaging.js'
 export class CredoHost extends BaseHost {
   private process?: CredoAgentProcess
   private logFile?: string
-  private tenancy?: CredoTenancy
+  private tenancy?: Agencies<CredoAgency>
   /** For the `~tenant` variant: the Credo agent whose tenant this host drives. */
   private agency?: CredoAgency
 
@@ -41,15 +42,21 @@ export class CredoHost extends BaseHost {
     this.calibrate(agent.events)
     void agent.ended.then((how) => this.agentFailed('agent-exited', how, (e) => agent.events.fail(e)))
     const calibration = this.calibration()
+    const options: Omit<CredoAgencyOptions, 'mode' | 'instance'> = {
+      agentId: agentId(this.ref),
+      runDir: resources.runDir,
+      timeoutMs: this.settings.timeoutMs,
+      ...(calibration ? { calibration } : {}),
+    }
     this.tenancy = spec.noTenancy
       ? undefined
-      : new CredoTenancy({
-          hostInstance: this.instance,
-          agentId: agentId(this.ref),
-          runDir: resources.runDir,
-          timeoutMs: this.settings.timeoutMs,
-          ...(calibration ? { calibration } : {}),
-        })
+      : new Agencies(CREDO_TENANCY_MODES, `Credo ${this.ref.version}`, (mode) =>
+          CredoAgency.start({
+            ...options,
+            mode: mode as CredoAgencyOptions['mode'],
+            instance: `${this.instance}-${mode}`,
+          }),
+        )
     this.offer(
       {
         connections: new CredoConnections(agent, this.instance),
