@@ -60,6 +60,7 @@ export class AcapyAgency implements Agency {
   private readonly delivered = new EventLog<DeliveredEvent>((e) => `${e.subscriber}:${e.topic}`)
   private readonly tenants = new Map<string, TenantState>()
   private gone?: AgentFailure
+  private adminApi?: AdminApi
   /** Set while the harness itself stops or restarts the process: its exit is then no failure. */
   private stopping = false
 
@@ -98,10 +99,6 @@ export class AcapyAgency implements Agency {
   private get running(): AcapyProcess {
     if (!this.process) throw new Error(`${this.options.instance} is not running`)
     return this.process
-  }
-
-  get failure(): AgentFailure | undefined {
-    return this.gone
   }
 
   private receiver(subscriber: string): WebhookReceiver {
@@ -147,7 +144,9 @@ export class AcapyAgency implements Agency {
 
   /** The admin API as the base wallet: the API key without a token. */
   private get admin(): AdminApi {
-    return this.api({ 'X-API-Key': this.running.apiKey }, this.base.log)
+    // One for the agency's life: a restart keeps the admin URL and the key.
+    this.adminApi ??= this.api({ 'X-API-Key': this.running.apiKey }, this.base.log)
+    return this.adminApi
   }
 
   private tenantHeaders(token: string): AdminHeaders {
