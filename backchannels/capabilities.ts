@@ -13,6 +13,7 @@ import type {
   WaitOptions,
 } from '../contract/connections.js'
 import type { Fault } from '../contract/faults.js'
+import type { StorageLayout, StoreSnapshot } from '../contract/storeSnapshot.js'
 import type { AgentFailure } from '../contract/summary.js'
 import type { TraceEntry } from '../contract/trace.js'
 
@@ -85,6 +86,8 @@ export interface Instrument {
   release(): Promise<void>
   /** Resolves a DID to its DIDComm service as the reference agent sees it. */
   route(did: string): Promise<DidCommRoute>
+  /** Resolves a DID to its document as the reference agent sees it. */
+  resolve(did: string): Promise<Record<string, unknown>>
   /** Sends a message on the connection, to the peer's current DID or to `theirDid`. */
   sendOnConnection(connectionId: string, message: Record<string, unknown>, theirDid?: string): Promise<void>
   /** Sends on the connection even after a hangup ended it, from our DID to theirs, as a fault would. */
@@ -188,12 +191,21 @@ export interface Tenancy {
   agency(mode: string): Promise<Agency>
 }
 
+/** The agent's own Askar store, opened and read by the harness: what it holds, not what it says it holds. */
+export interface StoreInspection {
+  /** The record layout this agent version writes, where the harness knows it (schemas/storage/<layout>/). */
+  readonly layout: StorageLayout | undefined
+  /** Reads the store now, files the snapshot in the run's `stores/` folder and returns it. */
+  snapshot(): Promise<StoreSnapshot>
+}
+
 export interface Capabilities {
   connections: Connections
   messaging: Messaging
   didRotate: DidRotate
   instrument: Instrument
   tenancy: Tenancy
+  store: StoreInspection
 }
 
 export type CapabilityName = keyof Capabilities
@@ -204,6 +216,7 @@ export const CAPABILITY_NAMES: readonly CapabilityName[] = [
   'didRotate',
   'instrument',
   'tenancy',
+  'store',
 ]
 
 /** A capability the agent does not offer: the scenario needing it is `untested` for that agent. */

@@ -4,6 +4,7 @@ import packageJson from '../package.json' with { type: 'json' }
 import { AskarUnavailableError } from '../agents/reference/native/askarLibrary.js'
 import { registerCompareCommand } from './commands/compare.js'
 import { registerLedgerCommand } from './commands/ledger.js'
+import { registerStoreCommand } from './commands/store.js'
 import { registerMergeCommand } from './commands/merge.js'
 import { registerReportCommand } from './commands/report.js'
 import { consoleOutput, formatRoleTable, formatTotals } from './progress.js'
@@ -212,5 +213,6 @@ registerReportCommand(program)
 registerCompareCommand(program)
 registerMergeCommand(program)
 registerLedgerCommand(program)
+registerStoreCommand(program)
 
 await program.parseAsync()

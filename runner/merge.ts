@@ -45,7 +45,19 @@ export interface MergeExpectations {
 }
 
 /** The shards' folders copied as they are, a clashing name kept apart by the shard's prefix. */
-const COPIED = ['cucumber', 'allure-results', 'logs']
+const COPIED = ['cucumber', 'allure-results', 'logs', 'stores']
+
+/** What a run writes into its report directory, removed first when the directory is reused. */
+export const RUN_OUTPUT = [
+  'summary.json',
+  'evidence',
+  'cucumber',
+  'logs',
+  'agents',
+  'stores',
+  'allure-results',
+  'allure-report',
+] as const
 
 /**
  * Joins the shards' summaries into the summary one unsharded run would have written: scenarios in
@@ -224,7 +236,7 @@ function reapplied(scenarios: ScenarioResult[], expectations: MergeExpectations)
 
 /** A reused report directory must not mix the merged run with what was there before, as in `run`. */
 function prepare(dir: string): void {
-  for (const entry of ['summary.json', 'evidence', 'cucumber', 'logs', 'agents', 'allure-results', 'allure-report']) {
+  for (const entry of RUN_OUTPUT) {
     rmSync(path.join(dir, entry), { recursive: true, force: true })
   }
   mkdirSync(dir, { recursive: true })

@@ -22,6 +22,7 @@ import { FEATURES_DIR, indexFeatures, unknownTags } from './features.js'
 import { formatRoleTable, formatScenarioLine, formatTotals, type Output } from './progress.js'
 import { applyExpectations, loadExpectations, type ExpectationsFile } from './expectations.js'
 import { loadStatements, statementTable, statementVerdicts } from './statements.js'
+import { RUN_OUTPUT } from './merge.js'
 
 export interface RunOptions {
   /** Agent ids or families as given on the command line (`reference`, `acapy@0.12.8`, `credo`). */
@@ -88,7 +89,7 @@ export async function run(options: RunOptions): Promise<Summary> {
   const ids = [...refOf.keys()]
   const reportDir = path.resolve(options.reportDir ?? defaultReportDir())
   // A reused report directory must not mix this run's results with an earlier run's.
-  for (const entry of ['summary.json', 'cucumber', 'evidence', 'logs', 'agents', 'allure-results', 'allure-report']) {
+  for (const entry of RUN_OUTPUT) {
     rmSync(path.join(reportDir, entry), { recursive: true, force: true })
   }
   mkdirSync(path.join(reportDir, 'cucumber'), { recursive: true })

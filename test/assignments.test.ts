@@ -54,6 +54,7 @@ describe('role assignments', () => {
     assert.ok(index.tags.has('@connection'))
     assert.deepEqual(index.roleSets, [
       ['inviter', 'invitee'],
+      ['agent', 'peer'],
       ['rotating_party', 'observing_party'],
       ['agency', 'peer'],
     ])

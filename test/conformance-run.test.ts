@@ -1,26 +1,12 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
-import type { Summary } from '../contract/summary.js'
-import { validateSummary } from '../schemas/validate.js'
+import { assertExit, cli as runCli, EXPECTATIONS, readSummary } from './support/cli.js'
 
-const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'didcomm-conformance.js')
 const dir = mkdtempSync(path.join(os.tmpdir(), 'conformance-run-test-'))
-
-/** A run's summary.json, which must validate against the run contract's schema. */
-function readSummary(reportDir: string): Summary {
-  const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
-  const verdict = validateSummary(summary)
-  assert.ok(verdict.valid, `summary.json in ${reportDir} fails its schema: ${verdict.errors.join('; ')}`)
-  return summary
-}
-
-function cli(...args: string[]) {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 600_000 })
-}
+const cli = (...args: string[]) => runCli(args)
 
 describe('didcomm-conformance run (the CI contract)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }))
@@ -28,7 +14,7 @@ describe('didcomm-conformance run (the CI contract)', () => {
   it('runs the connection feature reference↔reference and writes the reports', () => {
     const reportDir = path.join(dir, 'connection')
     const result = cli('run', '--agents', 'reference', '--tags', '@connection', '--report-dir', reportDir)
-    assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
+    assertExit(result, 0, reportDir)
     const summary = readSummary(reportDir)
     assert.equal(summary.totals.failed, 0)
     assert.ok(summary.totals.passed >= 8, `passed ${summary.totals.passed}`)
@@ -55,12 +41,11 @@ describe('didcomm-conformance run (the CI contract)', () => {
 
   it('runs the connection and DID Rotate features with both ACA-Py versions in every role, each its own agent id', () => {
     const reportDir = path.join(dir, 'acapy')
-    const expectations = path.resolve(import.meta.dirname, '..', 'expectations', 'known-deviations.json')
     const tags = '@connection or @RFC0794'
     const agents = 'reference,acapy@0.12.8,acapy@1.7.0'
-    const args = ['run', '--agents', agents, '--tags', tags, '--expectations', expectations]
+    const args = ['run', '--agents', agents, '--tags', tags, '--expectations', EXPECTATIONS]
     const result = cli(...args, '--report-dir', reportDir)
-    assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
+    assertExit(result, 0, reportDir)
     const summary = readSummary(reportDir)
     const reference = `reference@${summary.harness.version}`
     assert.deepEqual(summary.agents.map((a) => [a.id, a.version]).sort(), [
@@ -96,7 +81,7 @@ describe('didcomm-conformance run (the CI contract)', () => {
   it('passes every RFC 0794 statement in both roles with the reference agent', () => {
     const reportDir = path.join(dir, 'rotate')
     const result = cli('run', '--tags', '@RFC0794', '--report-dir', reportDir)
-    assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
+    assertExit(result, 0, reportDir)
     const summary = readSummary(reportDir)
     assert.equal(summary.statements.filter((st) => st.id.startsWith('0794-')).length, 19)
     for (const statement of summary.statements.filter((st) => st.id.startsWith('0794-'))) {
@@ -111,7 +96,6 @@ describe('didcomm-conformance run (the CI contract)', () => {
 
   it('runs the connection and DID Rotate features with both Credo lines in every role, their known deviations expected', () => {
     const reportDir = path.join(dir, 'credo')
-    const expectations = path.resolve(import.meta.dirname, '..', 'expectations', 'known-deviations.json')
     const tags = '@connection or @RFC0794'
     const result = cli(
       'run',
@@ -120,11 +104,11 @@ describe('didcomm-conformance run (the CI contract)', () => {
       '--tags',
       tags,
       '--expectations',
-      expectations,
+      EXPECTATIONS,
       '--report-dir',
       reportDir,
     )
-    assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
+    assertExit(result, 0, reportDir)
     const summary = readSummary(reportDir)
     assert.deepEqual(
       summary.agents
@@ -177,7 +161,7 @@ describe('didcomm-conformance run (the CI contract)', () => {
     const reportDir = path.join(dir, 'repeat-in-process')
     const args = ['--agents', 'reference', '--tags', '@trust-ping', '--repeat', '2', '--workers', '1']
     const result = cli('run', ...args, '--report-dir', reportDir)
-    assert.equal(result.status, 0, `exit status; stderr:\n${result.stderr}`)
+    assertExit(result, 0, reportDir)
     for (const n of ['1', '2']) {
       const summary = readSummary(path.join(reportDir, 'repeats', n))
       assert.ok(

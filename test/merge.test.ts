@@ -11,6 +11,7 @@ import { MergeInputError, mergedExitCode, mergeSummaries, writeMergedRun, type S
 import { loadExpectations } from '../runner/expectations.js'
 import { loadStatements, statementVerdicts } from '../runner/statements.js'
 import { validateSummary } from '../schemas/validate.js'
+import { assertExit } from './support/cli.js'
 
 const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'didcomm-conformance.js')
 const dir = mkdtempSync(path.join(os.tmpdir(), 'merge-test-'))
@@ -276,8 +277,8 @@ describe('shards of a real run, merged', { timeout: 10 * 60_000 }, () => {
         path.resolve(import.meta.dirname, '..', 'expectations', 'known-deviations.json'),
       ),
     )
-    assert.equal(whole.result.status, 0, whole.result.stderr)
-    for (const s of shards) assert.equal(s.result.status, 0, s.result.stderr)
+    assertExit(whole.result, 0, whole.reportDir)
+    for (const s of shards) assertExit(s.result, 0, s.reportDir)
     const merged = spawnSync(
       process.execPath,
       [CLI, 'merge', ...shards.map((s) => s.reportDir), '--report-dir', path.join(dir, 'merged')],

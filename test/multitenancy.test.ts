@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -9,9 +8,8 @@ import type { ScenarioResult, Summary } from '../contract/summary.js'
 import { tenancyVerdicts } from '../reports/tenancy.js'
 import { preflight, resolveAgent } from '../runner/agents.js'
 import { applyExpectations } from '../runner/expectations.js'
-import { validateSummary } from '../schemas/validate.js'
+import { assertExit, cli, EXPECTATIONS, readSummary } from './support/cli.js'
 
-const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'didcomm-conformance.js')
 const STATEMENTS = JSON.parse(
   readFileSync(path.resolve(import.meta.dirname, '..', 'features', 'statements', 'multitenancy.json'), 'utf8'),
 ) as { statements: Array<{ id: string; level: string }> }
@@ -123,20 +121,9 @@ describe('the multitenancy suite against ACA-Py 1.7.0 (both tenancy modes)', () 
   after(() => rmSync(dir, { recursive: true, force: true }))
 
   function run(reportDir: string, ...args: string[]): Summary {
-    const result = spawnSync(
-      process.execPath,
-      [CLI, 'run', ...args, '--expectations', 'expectations/known-deviations.json', '--report-dir', reportDir],
-      { encoding: 'utf8', timeout: 900_000 },
-    )
-    assert.equal(
-      result.status,
-      0,
-      `exit status ${result.status}; stdout:\n${result.stdout.slice(-3000)}\nstderr:\n${result.stderr}`,
-    )
-    const summary = JSON.parse(readFileSync(path.join(reportDir, 'summary.json'), 'utf8')) as Summary
-    const verdict = validateSummary(summary)
-    assert.ok(verdict.valid, verdict.errors.join('; '))
-    return summary
+    const result = cli(['run', ...args, '--expectations', EXPECTATIONS, '--report-dir', reportDir], 900_000)
+    assertExit(result, 0, reportDir)
+    return readSummary(reportDir)
   }
 
   it('gives every statement a verdict in each mode, the known deviations expected', () => {

@@ -10,6 +10,7 @@ import bs58 from 'bs58'
 import { spawnManaged, StartError } from '../../common/managedSpawn.js'
 import { PortUnavailableError, reservePorts } from '../../common/ports.js'
 import { tailFile } from '../../common/tail.js'
+import type { StoreAccess } from '../../contract/storeSnapshot.js'
 import { ensureAcapyInstalled } from './install.js'
 import { ACAPY_VERSION_SPECS, ACAPY_VERSIONS, DEFAULT_ACAPY_VERSION, isAcapyVersion } from './versions.js'
 
@@ -57,6 +58,8 @@ export interface AcapyProcess {
   leaks(text: string): string[]
   /** The text with this agent's secrets replaced. */
   redact(text: string): string
+  /** The agent's Askar store (the base wallet), for the harness to read; the key stays in memory. */
+  storeAccess(): StoreAccess
 }
 
 export class AcapyLaunchError extends StartError {}
@@ -106,6 +109,7 @@ interface LaunchPlan {
   opts: AcapyLaunchOptions
   bin: string
   home: string
+  walletName: string
   logFile: string
   inboundPort: number
   adminPort: number
@@ -174,7 +178,7 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   })
   if (opts.walletSeed) env.ACAPY_WALLET_SEED = opts.walletSeed
   if (opts.multitenant) env.ACAPY_MULTITENANT_JWT_SECRET = secrets['JWT secret']
-  return start({ opts, bin, home, logFile, inboundPort, adminPort, args, env, secrets })
+  return start({ opts, bin, home, walletName, logFile, inboundPort, adminPort, args, env, secrets })
 }
 
 async function reserve(inbound: number | undefined, admin: number | undefined): Promise<number[]> {
@@ -240,6 +244,11 @@ async function start(plan: LaunchPlan): Promise<AcapyProcess> {
       return start(plan)
     },
     redact,
+    // ACA-Py's sqlite path: $ACAPY_HOME/wallet/<name>/sqlite.db (utils/env.py storage_path, askar/store.py get_uri).
+    storeAccess: () => ({
+      sqlitePath: path.join(plan.home, 'wallet', plan.walletName, 'sqlite.db'),
+      passKey: plan.secrets['wallet key'] as string,
+    }),
     leaks: (text) => Object.entries(plan.secrets).flatMap(([name, secret]) => (text.includes(secret) ? [name] : [])),
   }
 }

@@ -2,6 +2,7 @@
  * The ACA-Py releases the harness can install and run, and everything that differs between them.
  * Data only: install.ts and launcher.ts read it and hold no per-version branches of their own.
  */
+import type { StorageLayout } from '../../contract/storeSnapshot.js'
 
 export const ACAPY_VERSIONS = ['0.12.8', '1.7.0'] as const
 export type AcapyVersion = (typeof ACAPY_VERSIONS)[number]
@@ -49,6 +50,8 @@ export interface AcapyVersionSpec {
   tenantNeedsApiKey: boolean
   /** How a tenant is removed: `POST …/remove` (0.12.8), `DELETE …` (1.6.1 on; the POST is deprecated). */
   tenantRemoval: 'POST' | 'DELETE'
+  /** The record layout the version writes in its store (schemas/storage/<layout>/). */
+  storageLayout: StorageLayout
 }
 
 /** How a multitenant agent keeps its tenants: an Askar store each, or a profile each in one store. */
@@ -76,6 +79,7 @@ export const ACAPY_VERSION_SPECS: Record<AcapyVersion, AcapyVersionSpec> = {
     tenancyModes: { 'store-per-tenant': 'basic', 'profile-per-tenant': 'askar-profile' },
     tenantNeedsApiKey: true,
     tenantRemoval: 'POST',
+    storageLayout: 'acapy-0.12.8',
   },
   '1.7.0': {
     version: '1.7.0',
@@ -105,5 +109,6 @@ export const ACAPY_VERSION_SPECS: Record<AcapyVersion, AcapyVersionSpec> = {
     tenancyModes: { 'store-per-tenant': 'basic', 'profile-per-tenant': 'single-wallet-askar' },
     tenantNeedsApiKey: false,
     tenantRemoval: 'DELETE',
+    storageLayout: 'acapy-1.7.0',
   },
 }

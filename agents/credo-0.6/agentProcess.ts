@@ -70,7 +70,7 @@ async function main(config: StartConfig): Promise<void> {
   // ("Cannot read properties of undefined (reading 'keyGetJwkSecret')" on the first key).
   const { AskarModule } = await import('@credo-ts/askar')
   mkdirSync(config.dataDir, { recursive: true })
-  // Generated here and never sent anywhere: only this process opens the store.
+  // Generated here and sent only to the harness, which opens the store to read it (storeAccess).
   const storeKey = Store.generateRawKey()
   const logger = new LineLogger(config.logLevel, [storeKey])
   const port = await freePort()
@@ -231,6 +231,7 @@ async function main(config: StartConfig): Promise<void> {
       await didcomm.connections.hangup({ connectionId })
       return {}
     },
+    storeAccess: async () => ({ sqlitePath: path.join(config.dataDir, 'wallet.sqlite'), passKey: storeKey }),
   }
 
   serve(handlers, agent, logger)

@@ -83,7 +83,7 @@ function dependenciesIn(dir: string): typeof agentDependencies {
 
 async function main(config: StartConfig): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true })
-  // Generated here and never sent anywhere: only this process opens the wallet.
+  // Generated here and sent only to the harness, which opens the store to read it (storeAccess).
   const walletKey = Store.generateRawKey()
   const logger = new LineLogger(config.logLevel, [walletKey])
   const port = await freePort()
@@ -269,6 +269,11 @@ async function main(config: StartConfig): Promise<void> {
         await agent.connections.hangup({ connectionId })
         return {}
       }),
+    storeAccess: async () => {
+      // With tenants the root's store holds no tenant's records: what a reader wants is not one file.
+      if (config.tenancy) throw new Error('the store of an agent with tenants is not offered for inspection')
+      return { sqlitePath: path.join(config.dataDir, 'wallet.sqlite'), passKey: walletKey }
+    },
     ...(config.tenancy
       ? {
           createTenant: async ({ label }) => ({ tenantId: (await tenants().createTenant({ config: { label } })).id }),

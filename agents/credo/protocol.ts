@@ -61,6 +61,8 @@ export interface Methods {
   /** A connection by id in a tenant's wallet: found or not, as the tenant's own agent answers. */
   findConnection: { params: { connectionId: string } & Scoped; result: { found: boolean } }
   deleteConnection: { params: { connectionId: string } & Scoped; result: { deleted: boolean } }
+  /** Where the agent's Askar store is and its key, for the harness to open and read it (not with tenants). */
+  storeAccess: { params: Record<string, never>; result: { sqlitePath: string; passKey: string } }
   shutdown: { params: Record<string, never>; result: Record<string, never> }
   /** Answered by the process itself, for the harness to tell a hung agent from a slow flow. */
   ping: { params: Record<string, never>; result: Record<string, never> }

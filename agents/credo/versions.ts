@@ -3,6 +3,7 @@
  * package's own Credo; 0.6.3 is installed apart, in agents/credo-0.6, so the two never share a module.
  */
 import path from 'node:path'
+import type { StorageLayout } from '../../contract/storeSnapshot.js'
 import { CREDO_06_ENTRY, credo06InstallProblem } from '../credo-0.6/install.js'
 
 export interface CredoVersionSpec {
@@ -14,6 +15,8 @@ export interface CredoVersionSpec {
   readyTimeoutMs: number
   /** Why the line has no tenancy (one line), or undefined when its agent process serves tenants. */
   noTenancy?: string
+  /** The record layout the line writes in its store, where the harness has schemas for it. */
+  storageLayout?: StorageLayout
 }
 
 export const CREDO_VERSION_SPECS: Record<string, CredoVersionSpec> = {
@@ -26,6 +29,7 @@ export const CREDO_VERSION_SPECS: Record<string, CredoVersionSpec> = {
   '0.5.19': {
     entry: path.join(import.meta.dirname, 'agentProcess.ts'),
     installProblem: () => undefined,
+    storageLayout: 'credo-0.5',
     // Ready in 1-5 s alone; the bound is for a busy machine (other agents starting beside it).
     readyTimeoutMs: 60_000,
   },

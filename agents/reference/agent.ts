@@ -130,12 +130,12 @@ export class ReferenceAgent {
     serviceEndpoint = this.endpoint,
   ): Promise<{ did: string; verkey: string }> {
     const { verkey } = await this.wallet.createKey()
-    const { did, shortDid, keyIds } = createDidCommPeerDid({ numalgo, verkey, serviceEndpoint })
+    const { did, shortDid, keyIds, relationships } = createDidCommPeerDid({ numalgo, verkey, serviceEndpoint })
     await this.wallet.bindDid({
       did,
       verkey,
       verificationMethodIds: keyIds,
-      relationships: ['authentication', 'keyAgreement'],
+      relationships,
       metadata: shortDid ? { shortDid } : {},
     })
     if (numalgo === 4) this.dids.rememberLongForm(did)

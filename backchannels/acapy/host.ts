@@ -5,6 +5,7 @@ import type { AxiosError } from 'axios'
 import type { AgentDescription, AgentFailure } from '../../contract/summary.js'
 import { within } from '../../common/waitFor.js'
 import { BaseHost, type HostSettings, type RunResources } from '../host.js'
+import { AskarStoreInspection } from '../store/inspection.js'
 import { AdminApi } from './adminApi.js'
 import { AcapyConnections } from './connections.js'
 import { AcapyDidRotate } from './didRotate.js'
@@ -89,13 +90,24 @@ export class AcapyHost extends BaseHost {
           messaging: new AcapyMessaging(api),
           didRotate: new AcapyDidRotate(api),
           ...(this.tenancy ? { tenancy: this.tenancy } : {}),
+          ...(this.process ? { store: this.storeInspection(this.process, resources) } : {}),
         },
-        { tenancy: 'an ACA-Py running elsewhere cannot be started multitenant by the harness' },
+        {
+          tenancy: 'an ACA-Py running elsewhere cannot be started multitenant by the harness',
+          store: 'the store of an ACA-Py running elsewhere is not on this machine for the harness to open',
+        },
       )
     } catch (e) {
       await this.stop()
       throw e
     }
+  }
+
+  private storeInspection(process: AcapyProcess, resources: RunResources): AskarStoreInspection {
+    const who = { agent: agentId(this.ref), host: this.instance }
+    const layout = ACAPY_VERSION_SPECS[this.ref.version as AcapyVersion].storageLayout
+    // A restart replaces the process; the store and its key stay the same.
+    return new AskarStoreInspection(async () => process.storeAccess(), who, resources.runDir, layout)
   }
 
   private agencyOptions(resources: RunResources) {

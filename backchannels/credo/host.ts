@@ -2,6 +2,7 @@ import path from 'node:path'
 import { CredoAgentProcess } from '../../agents/credo/launcher.js'
 import { CREDO_VERSION_SPECS } from '../../agents/credo/versions.js'
 import { BaseHost, type RunResources } from '../host.js'
+import { AskarStoreInspection } from '../store/inspection.js'
 import { agentId } from '../../contract/agentId.js'
 import { TENANT_VARIANT } from '../../contract/agentId.js'
 import { Agencies } from '../agencies.js'
@@ -63,6 +64,12 @@ export class CredoHost extends BaseHost {
         messaging: new CredoMessaging(agent, this.instance),
         didRotate: new CredoDidRotate(agent, this.instance),
         ...(this.tenancy ? { tenancy: this.tenancy } : {}),
+        store: new AskarStoreInspection(
+          () => agent.request('storeAccess', {}),
+          { agent: agentId(this.ref), host: this.instance },
+          resources.runDir,
+          spec.storageLayout,
+        ),
       },
       spec.noTenancy ? { tenancy: spec.noTenancy } : {},
     )

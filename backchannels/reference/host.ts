@@ -1,8 +1,10 @@
 import path from 'node:path'
 import { ReferenceAgent } from '../../agents/reference/agent.js'
 import { fileLogger } from '../../common/logger.js'
+import { agentId } from '../../contract/agentId.js'
 import { tailFile } from '../../common/tail.js'
 import { BaseHost, type RunResources } from '../host.js'
+import { AskarStoreInspection } from '../store/inspection.js'
 import { ReferenceConnections } from './connections.js'
 import { ReferenceDidRotate } from './didRotate.js'
 import { ReferenceInstrument } from './instrument.js'
@@ -36,6 +38,12 @@ export class ReferenceHost extends BaseHost {
         messaging: new ReferenceMessaging(agent, instrument, this.instance),
         didRotate: new ReferenceDidRotate(agent, this.instance),
         instrument,
+        store: new AskarStoreInspection(
+          async () => agent.wallet.access,
+          { agent: agentId(this.ref), host: this.instance },
+          resources.runDir,
+          'seed',
+        ),
       },
       { tenancy: 'the reference agent keeps one wallet: it is the peer outside a multitenant agent' },
     )

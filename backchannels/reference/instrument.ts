@@ -63,6 +63,10 @@ export class ReferenceInstrument implements Instrument {
     return this.agent.dids.resolveDidCommTarget(did)
   }
 
+  async resolve(did: string): Promise<Record<string, unknown>> {
+    return (await this.agent.dids.resolve(did)) as unknown as Record<string, unknown>
+  }
+
   async sendOnConnection(connectionId: string, message: Record<string, unknown>, theirDid?: string): Promise<void> {
     await this.agent.sendOnConnection(this.agent.connections.require(connectionId), asMessage(message), theirDid)
   }

@@ -84,7 +84,9 @@ After(async function (this: ConformanceWorld, { result }) {
     roles: this.parameters.roles,
     trace,
     logs,
-    ...(this.tenancy ? { observations: this.tenancy.observations } : {}),
+    ...(this.tenancy || this.observations.length > 0
+      ? { observations: [...(this.tenancy?.observations ?? []), ...this.observations] }
+      : {}),
   }
   this.attach(JSON.stringify(evidence), EVIDENCE_MEDIA_TYPE)
   if (violations.length > 0) {

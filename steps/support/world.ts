@@ -8,8 +8,10 @@ import type {
   Tenant,
 } from '../../backchannels/capabilities.js'
 import type { InvitationResult } from '../../contract/connections.js'
+import type { StoreSnapshot } from '../../contract/storeSnapshot.js'
 import type { TraceEntry } from '../../contract/trace.js'
 import { driverOf } from '../../runner/context.js'
+import type { ObservedDid } from './didKeyModel.js'
 
 export interface WorldParameters {
   /** Role name → agent instance, e.g. `{ inviter: 'reference@0.1.0-1', invitee: 'acapy@1.7.0-1' }`. */
@@ -43,6 +45,10 @@ export class ConformanceWorld extends World<WorldParameters> {
     /** Each admin call and its answer, for the evidence of a failure. */
     observations: string[]
   }
+  /** DID and key storage: the agent's DID as the peer observed it, and the agent's store as the harness read it. */
+  storage?: { observed: ObservedDid; snapshot?: StoreSnapshot }
+  /** What steps looked at (admin answers, store records), for the evidence of a failure. */
+  readonly observations: string[] = []
   /** The last message a step found in a reference agent's trace, for the steps that look closer at it. */
   found?: TraceEntry
 

@@ -17,6 +17,8 @@ export interface DidCommPeerDid {
   shortDid?: string
   /** Absolute verification method ids, e.g. `<did>#key-1`. */
   keyIds: string[]
+  /** The verification relationships the document gives the key. */
+  relationships: string[]
 }
 
 /** The agent's own peer DIDs, shaped like ACA-Py's so peers resolve them the same way. */
@@ -42,7 +44,7 @@ export function createDidCommPeerDid(params: DidCommPeerDidParams): DidCommPeerD
         },
       ],
     )
-    return { did, keyIds: [`${did}#key-1`] }
+    return { did, keyIds: [`${did}#key-1`], relationships: ['authentication'] }
   }
 
   // The Ed25519 key is listed under keyAgreement too; peers convert it to X25519.
@@ -62,5 +64,5 @@ export function createDidCommPeerDid(params: DidCommPeerDidParams): DidCommPeerD
       },
     ],
   })
-  return { did: longDid, shortDid, keyIds: [`${longDid}#key-0`] }
+  return { did: longDid, shortDid, keyIds: [`${longDid}#key-0`], relationships: ['authentication', 'keyAgreement'] }
 }

@@ -1,6 +1,8 @@
 import { Key, KeyAlgorithm, KdfMethod, Store, StoreKeyMethod, type Session } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
+import type { StoreAccess } from '../../../contract/storeSnapshot.js'
 import { publicKeyToMultikey } from '../../../didcomm/multikey.js'
+import { sqliteUri } from '../../../common/sqliteUri.js'
 
 /**
  * The reference agent's Askar store: one SQLite file per agent with a RAW key, holding DIDs and keys
@@ -19,18 +21,22 @@ export interface DidRecordValue {
 export class AgentWallet {
   private readonly keys = new Map<string, Key>()
 
-  private constructor(private readonly store: Store) {}
+  private constructor(
+    private readonly store: Store,
+    /** Where the store is and its key, for the harness to open it a second time and read it. */
+    readonly access: StoreAccess,
+  ) {}
 
   static async open(sqlitePath: string): Promise<AgentWallet> {
+    const access = { sqlitePath, passKey: Store.generateRawKey() }
     // RAW: the key is random and per run, so a KDF would only cost start-up time.
     const store = await Store.provision({
-      // Percent-encoded, as ACA-Py quotes it: an `@` in the path would read as the URI's user info.
-      uri: `sqlite://${sqlitePath.split('/').map(encodeURIComponent).join('/')}`,
+      uri: sqliteUri(sqlitePath),
       keyMethod: new StoreKeyMethod(KdfMethod.Raw),
-      passKey: Store.generateRawKey(),
+      passKey: access.passKey,
       recreate: true,
     })
-    return new AgentWallet(store)
+    return new AgentWallet(store, access)
   }
 
   async close(): Promise<void> {

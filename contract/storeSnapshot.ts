@@ -1,0 +1,70 @@
+/**
+ * What the harness read from an agent's Askar store, as data: every item of the store's default profile
+ * and every key, with public parts only. Taken by opening the agent's own store (its file and its store
+ * key, which stay in the harness's memory); written to a run's `stores/` folder for `store inspect`.
+ */
+/** How to open an agent's store: its SQLite file and its store key. The key stays in memory, never in output. */
+export interface StoreAccess {
+  sqlitePath: string
+  passKey: string
+  /** The profile to read; the store's default profile when absent. */
+  profile?: string
+}
+
+/** A record layout the harness has schemas for (schemas/storage/<layout>/): the design's, or what an agent version writes. */
+export type StorageLayout = 'seed' | 'acapy-0.12.8' | 'acapy-1.7.0' | 'credo-0.5'
+
+export type Tags = Record<string, string | string[]>
+
+/** An Askar item (kind Item): a record of any category. */
+export interface StoredItem {
+  category: string
+  name: string
+  /** The value parsed as JSON where it is JSON, else the text; secret fields are redacted. */
+  value: unknown
+  tags: Tags
+}
+
+/** An Askar key entry (kind Kms), which the DID and key storage design calls the `key` category. */
+export interface StoredKey {
+  name: string
+  /** Askar's algorithm name, e.g. `ed25519`, `x25519` (the design's implicit `KeyAlg` tag). */
+  algorithm: string
+  /** The public key, base58. */
+  publicKey: string
+  /** Askar's key metadata, as stored (ACA-Py keeps the creating DID's metadata there). */
+  metadata: string | null
+  tags: Tags
+  /** For signing keys: whether a signature made with the stored key verifies with its public key. */
+  signs?: boolean
+}
+
+export interface StoreSnapshot {
+  /** Agent id, e.g. `acapy@1.7.0`, plus the host's label so that two hosts of one agent are told apart. */
+  agent: string
+  host: string
+  takenAt: string
+  /** The profile read (the store's default) and every profile the store has. */
+  profile: string
+  profiles: string[]
+  items: StoredItem[]
+  keys: StoredKey[]
+}
+
+/** Items of one category. */
+export const itemsOf = (snapshot: StoreSnapshot, category: string): StoredItem[] =>
+  snapshot.items.filter((i) => i.category === category)
+
+/** A tag's values as a list: Askar reads one value as a string and several as an array. */
+export const tagValues = (tags: Tags, name: string): string[] => {
+  const v = tags[name]
+  return v === undefined ? [] : Array.isArray(v) ? v : [v]
+}
+
+/** Item counts per category, sorted by category. */
+export function categoryCounts(snapshot: StoreSnapshot): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const i of [...snapshot.items].sort((a, b) => a.category.localeCompare(b.category)))
+    counts[i.category] = (counts[i.category] ?? 0) + 1
+  return counts
+}
