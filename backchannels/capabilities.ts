@@ -13,7 +13,7 @@ import type {
   WaitOptions,
 } from '../contract/connections.js'
 import type { Fault } from '../contract/faults.js'
-import type { StorageLayout, StoreSnapshot } from '../contract/storeSnapshot.js'
+import type { StorageLayout, StoreMigration, StoreSnapshot } from '../contract/storeSnapshot.js'
 import type { AgentFailure } from '../contract/summary.js'
 import type { TraceEntry } from '../contract/trace.js'
 
@@ -197,6 +197,16 @@ export interface StoreInspection {
   readonly layout: StorageLayout | undefined
   /** Reads the store now, files the snapshot in the run's `stores/` folder and returns it. */
   snapshot(): Promise<StoreSnapshot>
+  /**
+   * Stops the agent, runs the reference migration of the DID and key storage design on its store, and
+   * starts it again on the migrated store (NotOffered where the harness cannot).
+   */
+  migrate(): Promise<StoreMigration>
+  /**
+   * Makes the agent keep a DID as agents did before qualified DIDs: an unqualified (did:sov-style) DID
+   * of a fresh key, posted nowhere, as connections/1.0 made them (NotOffered where the agent cannot).
+   */
+  createUnqualifiedDid(): Promise<{ did: string; verkey: string }>
 }
 
 export interface Capabilities {

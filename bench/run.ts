@@ -1,6 +1,7 @@
 import { benchAcapyStart } from './acapy.js'
 import { benchConformance } from './conformance.js'
 import { benchEnvelope } from './envelope.js'
+import { benchStore } from './store.js'
 import { benchTrustPing } from './trustPing.js'
 
 /** Prints the figures the targets are stated in; the targets are reported, not enforced. */
@@ -11,6 +12,11 @@ console.log(
 const ping = await benchTrustPing(500)
 console.log(
   `trust ping round trip over loopback HTTP: p50 ${ping.p50Ms} ms, p99 ${ping.p99Ms} ms over ${ping.rounds} pings (target p50 <= 5 ms)`,
+)
+const store = await benchStore(1000)
+console.log(
+  `store of ${store.connections} connections (${store.items} items, ${store.keys} keys): inspect ${store.inspectMs} ms, ` +
+    `migrate ${store.migrateMs} ms (${store.operations} operations, one transaction), peak RSS ${store.peakRssMiB} MiB`,
 )
 const acapy = await benchAcapyStart(3)
 console.log(`ACA-Py start-to-ready: ${acapy.join(', ')} ms over ${acapy.length} launches (target <= 5000 ms)`)

@@ -68,3 +68,28 @@ export function categoryCounts(snapshot: StoreSnapshot): Record<string, number> 
     counts[i.category] = (counts[i.category] ?? 0) + 1
   return counts
 }
+
+/** What the reference migration did to an agent's store. */
+export interface StoreMigration {
+  operations: number
+  /** Old DID (record name) → new DID. */
+  renamed: Record<string, string>
+  /** Posted did:sov nyms that got a `nym` record. */
+  nyms: string[]
+  ms: number
+}
+
+/** Keys of `before` that `after` no longer holds as they were (same name, algorithm, public key; still signing). */
+export function lostKeys(
+  before: Array<Pick<StoredKey, 'name' | 'algorithm' | 'publicKey' | 'signs'>>,
+  after: Array<Pick<StoredKey, 'name' | 'algorithm' | 'publicKey' | 'signs'>>,
+): string[] {
+  const now = new Map(after.map((k) => [k.name, k]))
+  return before.flatMap((k) => {
+    const a = now.get(k.name)
+    if (!a) return [`key ${k.name} is gone`]
+    if (a.publicKey !== k.publicKey || a.algorithm !== k.algorithm) return [`key ${k.name} changed`]
+    if (k.signs && a.signs === false) return [`key ${k.name} no longer signs`]
+    return []
+  })
+}

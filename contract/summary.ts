@@ -62,6 +62,8 @@ export interface Statement {
   check: string
   /** Where the statement comes from, when no RFC is its source. */
   source?: string
+  /** What the harness decided where its source is silent, and checks as stated here. */
+  decision?: string
 }
 
 export type VerdictStatus = 'passed' | 'failed' | 'warning' | 'untested'

@@ -1,47 +1,23 @@
 import assert from 'node:assert/strict'
 import { generateKeyPairSync, randomUUID } from 'node:crypto'
-import { Given as given, Then as then, When as when } from '@cucumber/cucumber'
 import bs58 from 'bs58'
 import {
-  NotOffered,
   type Agency,
   type Credential,
   type DeliveredEvent,
   type Tenant,
   type TokenForgery,
 } from '../backchannels/capabilities.js'
-import { UNTESTED_MEDIA_TYPE } from '../contract/evidence.js'
 import { sameDid } from '../didcomm/dids.js'
 import { newMessage } from '../didcomm/message.js'
 import { MessageTypes } from '../didcomm/messageType.js'
 import { connectPair, exchangePings } from './support/connect.js'
+import { offeredSteps } from './support/offered.js'
 import { typePattern } from './support/trace.js'
 import type { ConformanceWorld } from './support/world.js'
 
-type Step = (this: ConformanceWorld, ...args: string[]) => unknown
-
-/**
- * A check the agency's tenancy model does not offer (NotOffered: no tokens, no admin API) makes its
- * scenario `untested` for that agent, with the reason, instead of failing it.
- */
-function offered(step: Step): Step {
-  const wrapped = async function (this: ConformanceWorld, ...args: string[]) {
-    try {
-      return await step.apply(this, args)
-    } catch (e) {
-      if (!(e instanceof NotOffered)) throw e
-      this.attach(`${this.as(AGENCY).agentId}: ${e.message}`, UNTESTED_MEDIA_TYPE)
-      return 'skipped'
-    }
-  }
-  // Cucumber checks a step function's arity against its pattern's parameters.
-  return Object.defineProperty(wrapped, 'length', { value: step.length })
-}
-const Given = (pattern: string, step: Step) => given(pattern, offered(step))
-const When = (pattern: string, step: Step) => when(pattern, offered(step))
-const Then = (pattern: string, step: Step) => then(pattern, offered(step))
-
 const AGENCY = 'agency'
+const { Given, When, Then } = offeredSteps(AGENCY)
 const PEER = 'peer'
 
 function agency(world: ConformanceWorld): Agency {

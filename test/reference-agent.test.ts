@@ -100,7 +100,10 @@ describe('reference agent', () => {
       const wallet = inviter.agent.wallet
       assert.deepEqual(await wallet.keyTags(verkey), { did }, 'DIDComm v1 key named by verkey, tagged with its DID')
       const vmId = numalgo === 2 ? `${did}#key-1` : `${did}#key-0`
-      assert.deepEqual(await wallet.keyTags(vmId), { did, rel: ['authentication', 'keyAgreement'] }, 'bound key')
+      // The relationships the DID's document gives the key (a did:peer:2 V key: authentication only); Askar
+      // reads a single tag value back as a string.
+      const rel = numalgo === 2 ? 'authentication' : ['authentication', 'keyAgreement']
+      assert.deepEqual(await wallet.keyTags(vmId), { did, rel }, 'bound key')
       assert.equal(await wallet.keyTags(verkeyToMultikey(verkey)), undefined, 'unbound record removed once bound')
       const record = await wallet.getRecord<{ method: string }>('did', did)
       assert.equal(record?.method, 'peer')

@@ -52,8 +52,11 @@ export interface AcapyProcess {
   stop(): Promise<void>
   /** The last lines of the log, with the API key and the wallet key redacted. */
   logTail(lines?: number): Promise<string>
-  /** Stops the agent and starts it again on the same wallet, ports and secrets: a restart as a deployment does one. */
-  restart(): Promise<AcapyProcess>
+  /**
+   * Stops the agent and starts it again on the same wallet, ports and secrets: a restart as a deployment
+   * does one; `whileStopped` runs in between (e.g. a migration of its store).
+   */
+  restart(whileStopped?: () => Promise<void>): Promise<AcapyProcess>
   /** Whether a text contains a secret of this agent (API key, wallet key, JWT secret), for leak checks. */
   leaks(text: string): string[]
   /** The text with this agent's secrets replaced. */
@@ -237,8 +240,9 @@ async function start(plan: LaunchPlan): Promise<AcapyProcess> {
     exited: proc.exited,
     stop: () => proc.stop(),
     logTail: (lines) => proc.logTail(lines),
-    restart: async () => {
+    restart: async (whileStopped) => {
       await proc.stop()
+      await whileStopped?.()
       // The same ports: peers know the agent by the endpoint in its DID documents.
       await reserve(plan.inboundPort, plan.adminPort)
       return start(plan)

@@ -39,6 +39,8 @@ export class AcapyHost extends BaseHost {
   private tenancy?: Agencies<AcapyAgency>
   /** For the `~tenant` variant: the multitenant ACA-Py whose tenant this host drives. */
   private agency?: AcapyAgency
+  /** Set while the harness restarts the agent itself: its exit is then no failure. */
+  private restarting = false
   private readonly failWaits = (e: Error) => this.webhooks.log.fail(e)
 
   constructor(
@@ -62,8 +64,7 @@ export class AcapyHost extends BaseHost {
         this.process = await launchAcapy({ label: this.instance, runDir, webhookUrl, version: this.ref.version })
         adminUrl = this.process.adminUrl
         apiKey = this.process.apiKey
-        // A dead agent ends every wait on it at once, with the reason, instead of letting each time out.
-        void this.process.exited.then((how) => this.agentFailed('agent-exited', `exited with ${how}`, this.failWaits))
+        this.watch(this.process)
       }
       const api = new AdminApi(
         this.instance,
@@ -90,7 +91,7 @@ export class AcapyHost extends BaseHost {
           messaging: new AcapyMessaging(api),
           didRotate: new AcapyDidRotate(api),
           ...(this.tenancy ? { tenancy: this.tenancy } : {}),
-          ...(this.process ? { store: this.storeInspection(this.process, resources) } : {}),
+          ...(this.process ? { store: this.storeInspection(this.process, api, resources) } : {}),
         },
         {
           tenancy: 'an ACA-Py running elsewhere cannot be started multitenant by the harness',
@@ -103,11 +104,40 @@ export class AcapyHost extends BaseHost {
     }
   }
 
-  private storeInspection(process: AcapyProcess, resources: RunResources): AskarStoreInspection {
-    const who = { agent: agentId(this.ref), host: this.instance }
-    const layout = ACAPY_VERSION_SPECS[this.ref.version as AcapyVersion].storageLayout
-    // A restart replaces the process; the store and its key stay the same.
-    return new AskarStoreInspection(async () => process.storeAccess(), who, resources.runDir, layout)
+  /** A dead agent ends every wait on it at once, with the reason, instead of letting each time out. */
+  private watch(process: AcapyProcess): void {
+    void process.exited.then((how) => {
+      if (this.process !== process || this.restarting) return
+      this.agentFailed('agent-exited', `exited with ${how}`, this.failWaits)
+    })
+  }
+
+  private storeInspection(process: AcapyProcess, api: AdminApi, resources: RunResources): AskarStoreInspection {
+    return new AskarStoreInspection({
+      // A restart replaces the process; the store and its key stay the same.
+      access: async () => process.storeAccess(),
+      who: { agent: agentId(this.ref), host: this.instance },
+      runDir: resources.runDir,
+      layout: ACAPY_VERSION_SPECS[this.ref.version as AcapyVersion].storageLayout,
+      whileStopped: async (work) => {
+        this.restarting = true
+        try {
+          this.process = await (this.process as AcapyProcess).restart(work)
+        } finally {
+          this.restarting = false
+        }
+        this.watch(this.process)
+      },
+      // A local DID of method sov: unqualified and unposted, as connections/1.0 made them.
+      createUnqualifiedDid: async () => {
+        const answer = await api.post('create an unqualified DID', '/wallet/did/create', {
+          method: 'sov',
+          options: { key_type: 'ed25519' },
+        })
+        const result = answer.result as { did: string; verkey: string }
+        return { did: result.did, verkey: result.verkey }
+      },
+    })
   }
 
   private agencyOptions(resources: RunResources) {

@@ -64,12 +64,15 @@ export class CredoHost extends BaseHost {
         messaging: new CredoMessaging(agent, this.instance),
         didRotate: new CredoDidRotate(agent, this.instance),
         ...(this.tenancy ? { tenancy: this.tenancy } : {}),
-        store: new AskarStoreInspection(
-          () => agent.request('storeAccess', {}),
-          { agent: agentId(this.ref), host: this.instance },
-          resources.runDir,
-          spec.storageLayout,
-        ),
+        store: new AskarStoreInspection({
+          access: () => agent.request('storeAccess', {}),
+          who: { agent: agentId(this.ref), host: this.instance },
+          runDir: resources.runDir,
+          layout: spec.storageLayout,
+          whileStopped:
+            "the reference migration rewrites ACA-Py's did records; Credo keeps DidRecord items and migrates its own storage (UpdateAssistant)",
+          createUnqualifiedDid: 'Credo makes no unqualified DIDs since its 0.1 → 0.2 storage update',
+        }),
       },
       spec.noTenancy ? { tenancy: spec.noTenancy } : {},
     )

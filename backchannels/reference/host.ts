@@ -38,12 +38,15 @@ export class ReferenceHost extends BaseHost {
         messaging: new ReferenceMessaging(agent, instrument, this.instance),
         didRotate: new ReferenceDidRotate(agent, this.instance),
         instrument,
-        store: new AskarStoreInspection(
-          async () => agent.wallet.access,
-          { agent: agentId(this.ref), host: this.instance },
-          resources.runDir,
-          'seed',
-        ),
+        store: new AskarStoreInspection({
+          access: async () => agent.wallet.access,
+          who: { agent: agentId(this.ref), host: this.instance },
+          runDir: resources.runDir,
+          layout: 'seed',
+          // In this process: the store is closed and opened again around the work, the agent stays.
+          whileStopped: (work) => agent.wallet.whileClosed(work),
+          createUnqualifiedDid: () => agent.wallet.createLegacyDid(),
+        }),
       },
       { tenancy: 'the reference agent keeps one wallet: it is the peer outside a multitenant agent' },
     )

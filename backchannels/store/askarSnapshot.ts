@@ -1,15 +1,10 @@
-import { Store, type Key } from '@openwallet-foundation/askar-nodejs'
-import bs58 from 'bs58'
-import type { StoreAccess, StoredItem, StoredKey, StoreSnapshot, Tags } from '../../contract/storeSnapshot.js'
+import { Store } from '@openwallet-foundation/askar-nodejs'
+import type { StoreAccess, StoredItem, StoreSnapshot } from '../../contract/storeSnapshot.js'
 import { ensureAskarLibrary } from '../../agents/reference/native/askarLibrary.js'
-import { sqliteUri } from '../../common/sqliteUri.js'
+import { readStore, sqliteUri } from '../../common/askarStore.js'
 import { redactValue } from './redactValue.js'
 
 export class StoreOpenError extends Error {}
-
-/** Algorithms Askar signs with; a key of another algorithm (x25519) is not tried. */
-const SIGNING = new Set(['ed25519', 'p256', 'p384', 'k256'])
-const PROBE = new TextEncoder().encode('didcomm-conformance store check')
 
 /**
  * Reads every item and key of an Askar store while its agent may still hold it open: SQLite's WAL lets a
@@ -29,28 +24,15 @@ export async function snapshotStore(access: StoreAccess, who: { agent: string; h
     const profiles = (await store.listProfiles()).sort()
     const session = await store.session(profile).open()
     try {
-      const items = (await session.fetchAll({ isJson: false })).map((e): StoredItem => ({
+      const read = await readStore(session, { probeSigning: true })
+      const items = read.items.map((e): StoredItem => ({
         category: e.category,
         name: e.name,
-        value: redactValue(e.category, parseValue(String(e.value))),
-        tags: normaliseTags(e.tags),
+        value: redactValue(e.category, parseValue(e.value)),
+        tags: e.tags,
       }))
-      const keys = (await session.fetchAllKeys({})).map((e): StoredKey => {
-        try {
-          return {
-            name: e.name,
-            algorithm: e.algorithm,
-            publicKey: bs58.encode(e.key.publicBytes),
-            metadata: e.metadata,
-            tags: normaliseTags(e.tags),
-            ...(SIGNING.has(e.algorithm) ? { signs: signsAndVerifies(e.key) } : {}),
-          }
-        } finally {
-          e.key.handle.free()
-        }
-      })
       items.sort((a, b) => a.category.localeCompare(b.category) || a.name.localeCompare(b.name))
-      keys.sort((a, b) => a.name.localeCompare(b.name))
+      const keys = read.keys.sort((a, b) => a.name.localeCompare(b.name))
       return { ...who, takenAt: new Date().toISOString(), profile, profiles, items, keys }
     } finally {
       await session.close()
@@ -65,21 +47,5 @@ function parseValue(text: string): unknown {
     return JSON.parse(text) as unknown
   } catch {
     return text
-  }
-}
-
-function normaliseTags(tags: Record<string, unknown> | undefined): Tags {
-  const out: Tags = {}
-  for (const [k, v] of Object.entries(tags ?? {}).sort(([a], [b]) => a.localeCompare(b)))
-    out[k] = Array.isArray(v) ? v.map(String) : String(v)
-  return out
-}
-
-function signsAndVerifies(key: Key): boolean {
-  try {
-    const signature = key.signMessage({ message: PROBE })
-    return key.verifySignature({ message: PROBE, signature })
-  } catch {
-    return false
   }
 }

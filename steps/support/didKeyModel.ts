@@ -7,26 +7,9 @@
 import { Key, KeyAlgorithm } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
 import { tagValues, type StoredKey, type StoreSnapshot } from '../../contract/storeSnapshot.js'
-import { publicKeyToMultikey, multikeyToPublicKey } from '../../didcomm/multikey.js'
+import { publicKeyToMultikey } from '../../didcomm/multikey.js'
+import { methodsOf, type Method } from '../../didcomm/verificationMethods.js'
 import { validateStored } from '../../schemas/storageValidate.js'
-
-const RELATIONSHIPS = [
-  'authentication',
-  'assertionMethod',
-  'keyAgreement',
-  'capabilityInvocation',
-  'capabilityDelegation',
-] as const
-
-/** A verification method of the agent's DID, with its key and the relationships the document gives it. */
-export interface Method {
-  /** The fragment, e.g. `#key-1`. */
-  fragment: string
-  type: 'ed25519' | 'x25519'
-  /** Base58 public key. */
-  publicKey: string
-  relationships: string[]
-}
 
 /** What the peer knows of the agent's DID on the connection. */
 export interface ObservedDid {
@@ -46,45 +29,7 @@ export interface Verdict {
 
 export function observedDid(did: string, doc: Record<string, unknown>, didcommKeys: string[]): ObservedDid {
   const forms = did.startsWith('did:peer:4') ? [did, did.split(':').slice(0, 3).join(':')] : [did]
-  const fragmentOf = (id: string) => id.slice(id.indexOf('#'))
-  const listed = (name: string) =>
-    (Array.isArray(doc[name]) ? (doc[name] as unknown[]) : []).map((v) =>
-      typeof v === 'string' ? fragmentOf(v) : fragmentOf(String((v as { id?: unknown }).id)),
-    )
-  const embedded = RELATIONSHIPS.flatMap((name) =>
-    (Array.isArray(doc[name]) ? (doc[name] as unknown[]) : []).filter((v) => typeof v === 'object'),
-  )
-  const all = [...(Array.isArray(doc.verificationMethod) ? doc.verificationMethod : []), ...embedded] as Array<
-    Record<string, unknown>
-  >
-  const methods = new Map<string, Method>()
-  for (const vm of all) {
-    const key = methodKey(vm)
-    if (!key || typeof vm.id !== 'string') continue
-    const fragment = fragmentOf(vm.id)
-    methods.set(fragment, {
-      fragment,
-      ...key,
-      relationships: RELATIONSHIPS.filter((name) => listed(name).includes(fragment)),
-    })
-  }
-  return { did, forms: [...new Set(forms)], didcommKeys, methods: [...methods.values()] }
-}
-
-function methodKey(vm: Record<string, unknown>): Pick<Method, 'type' | 'publicKey'> | undefined {
-  if (typeof vm.publicKeyMultibase === 'string') {
-    try {
-      const { type, publicKey } = multikeyToPublicKey(vm.publicKeyMultibase)
-      return { type, publicKey: bs58.encode(publicKey) }
-    } catch {
-      return undefined
-    }
-  }
-  if (typeof vm.publicKeyBase58 === 'string') {
-    const type = String(vm.type).startsWith('X25519') ? 'x25519' : 'ed25519'
-    return { type, publicKey: vm.publicKeyBase58 }
-  }
-  return undefined
+  return { did, forms: [...new Set(forms)], didcommKeys, methods: methodsOf(doc) }
 }
 
 const show = (k: StoredKey) => `key ${k.name} (${k.algorithm}) tags ${JSON.stringify(k.tags)}`

@@ -8,7 +8,7 @@ import type {
   Tenant,
 } from '../../backchannels/capabilities.js'
 import type { InvitationResult } from '../../contract/connections.js'
-import type { StoreSnapshot } from '../../contract/storeSnapshot.js'
+import type { StoreMigration, StoreSnapshot } from '../../contract/storeSnapshot.js'
 import type { TraceEntry } from '../../contract/trace.js'
 import { driverOf } from '../../runner/context.js'
 import type { ObservedDid } from './didKeyModel.js'
@@ -47,6 +47,11 @@ export class ConformanceWorld extends World<WorldParameters> {
   }
   /** DID and key storage: the agent's DID as the peer observed it, and the agent's store as the harness read it. */
   storage?: { observed: ObservedDid; snapshot?: StoreSnapshot }
+  /** DID and key storage migration: the DID the agent kept unqualified, and each migration's before and after. */
+  migration?: {
+    unqualified: { did: string; verkey: string }
+    runs: Array<{ before: StoreSnapshot; result: StoreMigration; after: StoreSnapshot }>
+  }
   /** What steps looked at (admin answers, store records), for the evidence of a failure. */
   readonly observations: string[] = []
   /** The last message a step found in a reference agent's trace, for the steps that look closer at it. */

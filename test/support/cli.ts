@@ -9,8 +9,15 @@ export const ROOT = path.resolve(import.meta.dirname, '..', '..')
 export const CLI = path.join(ROOT, 'bin', 'didcomm-conformance.js')
 export const EXPECTATIONS = path.join(ROOT, 'expectations', 'known-deviations.json')
 
-export function cli(args: string[], timeoutMs = 600_000): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs })
+export function cli(args: string[], timeoutMs = 600_000, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  // A store key set where the tests run must not reach a CLI run that is meant to go without one.
+  const inherited = { ...process.env }
+  delete inherited.DIDCOMM_CONFORMANCE_STORE_KEY
+  return spawnSync(process.execPath, [CLI, ...args], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    env: { ...inherited, ...env },
+  })
 }
 
 /** A run's summary.json, which must validate against the run contract's schema. */

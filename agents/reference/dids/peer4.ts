@@ -1,19 +1,13 @@
 import bs58 from 'bs58'
 import type { DIDDocument } from 'did-resolver'
 import { isObject, sha256Multibase } from './peer2.js'
+import { RELATIONSHIPS } from '../../../didcomm/verificationMethods.js'
 
 const B58 = '[1-9A-HJ-NP-Za-km-z]'
 const SHORT_FORM = new RegExp(`^did:peer:4zQm${B58}{44}$`)
 const LONG_FORM = new RegExp(`^(did:peer:4zQm${B58}{44}):(z${B58}+)$`)
 /** Multicodec `json` (0x0200) as a varint. */
 const JSON_CODEC = Uint8Array.of(0x80, 0x04)
-const RELATIONSHIPS = [
-  'authentication',
-  'assertionMethod',
-  'keyAgreement',
-  'capabilityInvocation',
-  'capabilityDelegation',
-] as const
 
 export interface Peer4Dids {
   longDid: string

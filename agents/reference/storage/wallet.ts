@@ -1,8 +1,8 @@
-import { Key, KeyAlgorithm, KdfMethod, Store, StoreKeyMethod, type Session } from '@openwallet-foundation/askar-nodejs'
+import { Key, KeyAlgorithm, Store, type Session } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
 import type { StoreAccess } from '../../../contract/storeSnapshot.js'
 import { publicKeyToMultikey } from '../../../didcomm/multikey.js'
-import { sqliteUri } from '../../../common/sqliteUri.js'
+import { provisionRawStore, sqliteUri } from '../../../common/askarStore.js'
 
 /**
  * The reference agent's Askar store: one SQLite file per agent with a RAW key, holding DIDs and keys
@@ -22,20 +22,13 @@ export class AgentWallet {
   private readonly keys = new Map<string, Key>()
 
   private constructor(
-    private readonly store: Store,
+    private store: Store,
     /** Where the store is and its key, for the harness to open it a second time and read it. */
     readonly access: StoreAccess,
   ) {}
 
   static async open(sqlitePath: string): Promise<AgentWallet> {
-    const access = { sqlitePath, passKey: Store.generateRawKey() }
-    // RAW: the key is random and per run, so a KDF would only cost start-up time.
-    const store = await Store.provision({
-      uri: sqliteUri(sqlitePath),
-      keyMethod: new StoreKeyMethod(KdfMethod.Raw),
-      passKey: access.passKey,
-      recreate: true,
-    })
+    const { store, access } = await provisionRawStore(sqlitePath)
     return new AgentWallet(store, access)
   }
 
@@ -43,6 +36,44 @@ export class AgentWallet {
     for (const key of new Set(this.keys.values())) key.handle.free()
     this.keys.clear()
     await this.store.close()
+  }
+
+  /** Closes the store, runs `work` on its file (a migration), and opens it again; keys in memory stay. */
+  async whileClosed(work: () => Promise<void>): Promise<void> {
+    await this.store.close()
+    try {
+      await work()
+    } finally {
+      this.store = await Store.open({ uri: sqliteUri(this.access.sqlitePath), passKey: this.access.passKey })
+    }
+  }
+
+  /**
+   * A fresh key and an unqualified DID for it in the layout ACA-Py 0.12.8 writes (a key named by verkey
+   * with no tags; a `did` record `{did, method: sov, verkey, verkey_type, metadata}` named by the nym):
+   * the layout the design's migration starts from.
+   */
+  async createLegacyDid(): Promise<{ did: string; verkey: string }> {
+    const key = Key.generate(KeyAlgorithm.Ed25519)
+    const verkey = bs58.encode(key.publicBytes)
+    const did = bs58.encode(key.publicBytes.subarray(0, 16))
+    const value = { did, method: 'sov', verkey, verkey_type: 'ed25519', metadata: {} }
+    const session = await this.store.transaction().open()
+    try {
+      await session.insertKey({ name: verkey, key, metadata: '{}' })
+      await session.insert({
+        category: 'did',
+        name: did,
+        value: JSON.stringify(value),
+        tags: { method: 'sov', verkey, verkey_type: 'ed25519' },
+      })
+      await session.commit()
+    } catch (e) {
+      await session.rollback()
+      throw e
+    }
+    this.keys.set(verkey, key)
+    return { did, verkey }
   }
 
   /** A new Ed25519 key, stored unbound under its multikey name. */
