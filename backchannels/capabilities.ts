@@ -203,6 +203,12 @@ export interface StoreInspection {
    */
   migrate(): Promise<StoreMigration>
   /**
+   * Puts back the store as it was before the harness first changed it (`createUnqualifiedDid`, `migrate`)
+   * and starts the agent on it again, so that what a migration scenario did reaches no later scenario.
+   * Does nothing when nothing was changed.
+   */
+  restore(): Promise<void>
+  /**
    * Makes the agent keep a DID as agents did before qualified DIDs: an unqualified (did:sov-style) DID
    * of a fresh key, posted nowhere, as connections/1.0 made them (NotOffered where the agent cannot).
    */

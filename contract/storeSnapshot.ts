@@ -49,6 +49,8 @@ export interface StoreSnapshot {
   profiles: string[]
   items: StoredItem[]
   keys: StoredKey[]
+  /** Set once the harness has run the reference migration on this store: it no longer holds only what the agent wrote. */
+  migrated?: boolean
 }
 
 /** Items of one category. */

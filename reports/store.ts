@@ -48,7 +48,7 @@ const tagText = (tags: Tags) =>
 /** A snapshot as a person reads it: counts per category, the DID, nym and key records in full. */
 export function formatStoreSnapshot(snapshot: StoreSnapshot, file: string): string {
   const lines = [
-    `${snapshot.agent} (${snapshot.host}), read ${snapshot.takenAt}: ${file}`,
+    `${snapshot.agent} (${snapshot.host})${snapshot.migrated ? ', after the reference migration' : ''}, read ${snapshot.takenAt}: ${file}`,
     `  profile ${snapshot.profile}${snapshot.profiles.length > 1 ? ` (of ${snapshot.profiles.length})` : ''}`,
     `  items per category: ${
       Object.entries(categoryCounts(snapshot))

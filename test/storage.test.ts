@@ -3,11 +3,15 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
+import { AcapyHost } from '../backchannels/acapy/host.js'
+import type { AgentHost } from '../backchannels/host.js'
+import { ReferenceHost } from '../backchannels/reference/host.js'
 import { REDACTED, redactValue } from '../backchannels/store/redactValue.js'
-import type { StorageLayout, StoreSnapshot } from '../contract/storeSnapshot.js'
-import { latestPerHost, loadStoreSnapshots } from '../reports/store.js'
+import { lostKeys, type StorageLayout, type StoreSnapshot } from '../contract/storeSnapshot.js'
+import { loadStoreSnapshots } from '../reports/store.js'
 import { layoutSchemaFor, validateStored } from '../schemas/storageValidate.js'
 import { boundKeyTagged, didcommKeyTaggedWithDid, observedDid, x25519Derived } from '../steps/support/didKeyModel.js'
+import { conn, msg, REFERENCE, SETTINGS } from './support/agents.js'
 import { assertExit, cli, EXPECTATIONS, readSummary } from './support/cli.js'
 
 const DID = 'did:peer:2.Vz6MkoTJeajEAD41wWVakT1duhExyFK2eCaTtpeuofwtc5i4j.SeyJ0IjoiZG0ifQ'
@@ -116,7 +120,12 @@ describe('the storage and migration suites against real agents (reference, ACA-P
       'credo@0.5.19': 'credo-0.5',
     }
     const checked = new Map<string, number>()
-    for (const { snapshot: s } of latestPerHost(loadStoreSnapshots(reportDir))) {
+    // What each agent itself wrote: every snapshot taken before the harness migrated its store,
+    // and for the reference agent before it wrote an unqualified DID in ACA-Py's layout on purpose (@migration).
+    const legacy = (s: StoreSnapshot) =>
+      s.agent.startsWith('reference@') && s.items.some((i) => i.category === 'did' && !i.name.startsWith('did:'))
+    const unmigrated = loadStoreSnapshots(reportDir).filter((f) => !f.snapshot.migrated && !legacy(f.snapshot))
+    for (const { snapshot: s } of unmigrated) {
       const layout = s.agent.startsWith('reference@') ? 'seed' : layouts[s.agent]
       if (!layout) continue
       for (const record of [...s.items, ...s.keys]) {
@@ -136,7 +145,7 @@ describe('the storage and migration suites against real agents (reference, ACA-P
     assertExit(text, 0)
     assert.match(text.stdout, /^acapy@1\.7\.0 \(acapy-1\.7\.0-1\)/)
     assert.match(text.stdout, /did records:\n {4}did:peer:/)
-    assert.match(text.stdout, /keys \(\d+\):\n {4}\S+ {2}ed25519/)
+    assert.match(text.stdout, /keys \(\d+\):\n {4}\S+ {2}(ed25519|x25519)/)
     const json = cli(['store', 'inspect', reportDir, '--json'])
     assertExit(json, 0)
     const snapshots = JSON.parse(json.stdout) as StoreSnapshot[]
@@ -153,3 +162,54 @@ describe('the storage and migration suites against real agents (reference, ACA-P
     assert.match(none.stderr, /has no stores\/ folder/)
   })
 })
+
+describe("a real upgrade: ACA-Py 0.12.8's wallet opened by ACA-Py 1.7.0", { timeout: 5 * 60_000 }, () => {
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'upgrade-test-'))
+  const agent = new AcapyHost({ family: 'acapy', version: '0.12.8' }, 'acapy-upgraded', SETTINGS)
+  const reference = new ReferenceHost(REFERENCE, 'reference-u', SETTINGS)
+  after(async () => {
+    await Promise.allSettled([agent.stop(), reference.stop()])
+    rmSync(runDir, { recursive: true, force: true })
+  })
+
+  it('keeps every connection answering trust pings both ways, every key, and records in 1.7.0 layout', async () => {
+    await Promise.all([agent.start({ runDir }), reference.start({ runDir })])
+    // One connection each way, with each did:peer numalgo.
+    const pairs = [await connectPair(reference, agent, 4), await connectPair(agent, reference, 2)]
+    const before = await agent.driver().get('store').snapshot()
+    await agent.upgrade('1.7.0')
+    assert.equal(agent.describe().version, '1.7.0')
+    for (const pair of pairs) {
+      for (const { host, connection } of pair) {
+        const messaging = msg(host)
+        await messaging.waitForTrustPingResponse(connection, await messaging.sendTrustPing(connection), SETTINGS)
+      }
+    }
+    const upgraded = await agent.driver().get('store').snapshot()
+    assert.deepEqual(lostKeys(before.keys, upgraded.keys), [])
+    assert.deepEqual(upgraded.items.find((i) => i.category === 'acapy_version')?.value, 'v1.7.0')
+    for (const record of [...upgraded.items, ...upgraded.keys]) {
+      const schema = layoutSchemaFor('acapy-1.7.0', record)
+      if (!schema) continue
+      const verdict = validateStored(schema, record)
+      assert.ok(verdict.valid, `${schema} ${record.name}: ${verdict.errors.join('; ')}`)
+    }
+  })
+})
+
+/** Connects the two hosts (the first invites); returns each side's host and connection id. */
+async function connectPair(
+  inviter: AgentHost,
+  invitee: AgentHost,
+  numalgo: 2 | 4,
+): Promise<Array<{ host: AgentHost; connection: string }>> {
+  const invitation = await conn(inviter).createInvitation()
+  const inviteeConnection = await conn(invitee).receiveInvitation(invitation.invitation, { peerDidNumalgo: numalgo })
+  const inviterConnection = await conn(inviter).waitForConnectionFromInvitation(invitation.invitationId, SETTINGS)
+  await conn(inviter).waitForConnectionState(inviterConnection, 'completed', SETTINGS)
+  await conn(invitee).waitForConnectionState(inviteeConnection, 'completed', SETTINGS)
+  return [
+    { host: inviter, connection: inviterConnection },
+    { host: invitee, connection: inviteeConnection },
+  ]
+}

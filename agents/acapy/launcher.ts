@@ -12,7 +12,13 @@ import { PortUnavailableError, reservePorts } from '../../common/ports.js'
 import { tailFile } from '../../common/tail.js'
 import type { StoreAccess } from '../../contract/storeSnapshot.js'
 import { ensureAcapyInstalled } from './install.js'
-import { ACAPY_VERSION_SPECS, ACAPY_VERSIONS, DEFAULT_ACAPY_VERSION, isAcapyVersion } from './versions.js'
+import {
+  ACAPY_VERSION_SPECS,
+  ACAPY_VERSIONS,
+  DEFAULT_ACAPY_VERSION,
+  isAcapyVersion,
+  type AcapyVersion,
+} from './versions.js'
 
 export interface AcapyLaunchOptions {
   label: string
@@ -57,6 +63,8 @@ export interface AcapyProcess {
    * does one; `whileStopped` runs in between (e.g. a migration of its store).
    */
   restart(whileStopped?: () => Promise<void>): Promise<AcapyProcess>
+  /** Stops the agent and starts another ACA-Py version on the same wallet (its own upgrade runs at start). */
+  upgrade(version: AcapyVersion): Promise<AcapyProcess>
   /** Whether a text contains a secret of this agent (API key, wallet key, JWT secret), for leak checks. */
   leaks(text: string): string[]
   /** The text with this agent's secrets replaced. */
@@ -246,6 +254,13 @@ async function start(plan: LaunchPlan): Promise<AcapyProcess> {
       // The same ports: peers know the agent by the endpoint in its DID documents.
       await reserve(plan.inboundPort, plan.adminPort)
       return start(plan)
+    },
+    upgrade: async (version) => {
+      const { bin } = await ensureAcapyInstalled({ version, quiet: true })
+      await proc.stop()
+      await reserve(plan.inboundPort, plan.adminPort)
+      // The wallet type stays the one the wallet was made with: ACA-Py refuses a type other than the stored one.
+      return start({ ...plan, bin })
     },
     redact,
     // ACA-Py's sqlite path: $ACAPY_HOME/wallet/<name>/sqlite.db (utils/env.py storage_path, askar/store.py get_uri).

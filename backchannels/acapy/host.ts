@@ -104,6 +104,22 @@ export class AcapyHost extends BaseHost {
     }
   }
 
+  /**
+   * Stops the agent and starts `version` on the same wallet, ports and secrets, as an operator upgrades:
+   * the version's own upgrade runs at start. The host keeps its agent id; `describe()` reports the version.
+   */
+  async upgrade(version: AcapyVersion): Promise<void> {
+    if (!this.process) throw new Error(`${this.instance} runs elsewhere: the harness cannot upgrade it`)
+    this.restarting = true
+    try {
+      this.process = await this.process.upgrade(version)
+    } finally {
+      this.restarting = false
+    }
+    this.watch(this.process)
+    this.reportedVersion = this.process.version
+  }
+
   /** A dead agent ends every wait on it at once, with the reason, instead of letting each time out. */
   private watch(process: AcapyProcess): void {
     void process.exited.then((how) => {
