@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { launchAcapy } from '../agents/acapy/launcher.js'
+import { ACAPY_VERSIONS } from '../agents/acapy/versions.js'
 import { pollUntil } from '../common/waitFor.js'
 import {
   credentialDefinitionRequest,
@@ -17,6 +18,10 @@ import {
 } from '../agents/indy-pool/ledgerClient.js'
 import { startIndyPool, type IndyPool } from '../agents/indy-pool/pool.js'
 import { ensureAskarLibrary } from '../agents/reference/native/askarLibrary.js'
+import { migrateStore } from '../agents/reference/storage/migration/apply.js'
+import { snapshotStore } from '../backchannels/store/askarSnapshot.js'
+import { lostKeys } from '../contract/storeSnapshot.js'
+import { layoutSchemaFor, validateStored } from '../schemas/storageValidate.js'
 
 function refusal(op: string, reason: RegExp): (err: unknown) => boolean {
   return (err) => {
@@ -168,4 +173,44 @@ describe('Indy pool (4 indy-node 1.13.2 nodes on loopback)', { timeout: 20 * 60_
       rmSync(runDir, { recursive: true, force: true })
     }
   })
+  for (const version of ACAPY_VERSIONS) {
+    it(`migrates the store of ACA-Py ${version} holding a posted did:sov: a nym record the ledger agrees with, and a bound key`, async () => {
+      const seed = randomBytes(16).toString('hex')
+      const did = LedgerIdentity.fromSeed(seed)
+      await ledger.writeNym({ submitter: trustee, did: did.did, verkey: did.verkey })
+      const runDir = mkdtempSync(path.join(os.tmpdir(), 'acapy-posted-test-'))
+      const agent = await launchAcapy({
+        label: 'posted-test',
+        version,
+        runDir,
+        genesisFile: pool.genesisPath,
+        walletSeed: seed,
+      })
+      try {
+        await agent.stop()
+        const access = agent.storeAccess()
+        const before = await snapshotStore(access, { agent: `acapy@${version}`, host: 'posted-test' })
+        const { plan } = await migrateStore(access)
+        const after = await snapshotStore(access, { agent: `acapy@${version}`, host: 'posted-test' })
+        assert.deepEqual(plan.nyms, [did.did])
+        // Observed, not trusted: the nym record says what the ledger says of that nym.
+        const onLedger = await ledger.getNym(did.did)
+        const nym = after.items.find((i) => i.category === 'nym' && i.name === did.did)
+        assert.equal((nym?.value as { verkey?: string }).verkey, onLedger?.verkey)
+        const qualified = `did:sov:${did.did}`
+        assert.equal(after.keys.find((k) => k.name === `${qualified}#key-1`)?.publicKey, did.verkey)
+        assert.equal(after.keys.find((k) => k.name === did.verkey)?.tags.did, qualified)
+        assert.deepEqual(after.items.find((i) => i.name === 'default_public_did')?.value, { did: qualified })
+        assert.deepEqual(lostKeys(before.keys, after.keys), [])
+        for (const record of [...after.items.filter((i) => ['did', 'nym'].includes(i.category)), ...after.keys]) {
+          const schema = layoutSchemaFor('seed', record) as string
+          const verdict = validateStored(schema, record)
+          assert.ok(verdict.valid, `${schema} ${record.name}: ${verdict.errors.join('; ')}`)
+        }
+      } finally {
+        await agent.stop()
+        rmSync(runDir, { recursive: true, force: true })
+      }
+    })
+  }
 })
