@@ -1,6 +1,6 @@
 import { KdfMethod, Store, StoreKeyMethod, type Session } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
-import type { StoreAccess, Tags } from '../contract/storeSnapshot.js'
+import type { StoreAccess, StoredKey, Tags } from '../contract/storeSnapshot.js'
 
 /** An Askar SQLite URI for a file, percent-encoded as ACA-Py quotes it: an `@` in a path would read as user info. */
 export const sqliteUri = (file: string): string => `sqlite://${file.split('/').map(encodeURIComponent).join('/')}`
@@ -33,16 +33,8 @@ export interface ItemRow {
   tags: Tags
 }
 
-export interface KeyRow {
-  name: string
-  algorithm: string
-  /** Base58. */
-  publicKey: string
-  metadata: string | null
-  tags: Tags
-  /** For signing keys, when asked for: whether a signature made with the key verifies with its public key. */
-  signs?: boolean
-}
+/** A key entry as read; `signs` only when the read probes signing. */
+export type KeyRow = StoredKey
 
 /** Algorithms Askar signs with; a key of another algorithm (x25519) is not tried. */
 const SIGNING = new Set(['ed25519', 'p256', 'p384', 'k256'])

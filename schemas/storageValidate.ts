@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs'
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js'
-import addFormatsModule from 'ajv-formats'
+import type { ValidateFunction } from 'ajv/dist/2020.js'
 import type { StorageLayout, StoredItem, StoredKey } from '../contract/storeSnapshot.js'
-import type { SchemaVerdict } from './validate.js'
+import { describeError, strictAjv, type SchemaVerdict } from './validate.js'
 
 /** Schema names, `<layout>/<kind>`, each the file `storage/<layout>/<kind>.schema.json`. */
 const STORAGE_SCHEMAS = [
@@ -31,9 +30,7 @@ let compiled: Map<string, ValidateFunction> | undefined
 
 function compile(): Map<string, ValidateFunction> {
   if (compiled) return compiled
-  const ajv = new Ajv2020({ strict: true, allErrors: true })
-  // ajv-formats is CommonJS: its default import is module.exports, which also carries the plugin as .default.
-  addFormatsModule.default(ajv)
+  const ajv = strictAjv()
   compiled = new Map(
     STORAGE_SCHEMAS.map((name) => {
       const file = new URL(`./storage/${name}.schema.json`, import.meta.url)
@@ -41,18 +38,6 @@ function compile(): Map<string, ValidateFunction> {
     }),
   )
   return compiled
-}
-
-function describe(error: ErrorObject): string {
-  const where = error.instancePath.replace(/~1/g, '/').replace(/~0/g, '~') || '/'
-  if (error.keyword === 'false schema') return `${where} must NOT be present`
-  const detail =
-    error.keyword === 'additionalProperties'
-      ? ` '${String(error.params.additionalProperty)}'`
-      : error.keyword === 'enum' || error.keyword === 'const'
-        ? `: ${JSON.stringify(error.keyword === 'enum' ? error.params.allowedValues : error.params.allowedValue)}`
-        : ''
-  return `${where} ${error.message ?? error.keyword}${detail}`
 }
 
 /** Storage schema names, `<layout>/<kind>`, sorted. */
@@ -66,7 +51,7 @@ export function validateStored(schema: string, record: StoredItem | StoredKey): 
   if (!validate) throw new Error(`unknown storage schema ${schema}`)
   if (validate(record)) return { schema, valid: true, errors: [] }
   // A failed if/then only repeats the errors of its branch.
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describe)
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describeError)
   return { schema, valid: false, errors: [...new Set(errors)] }
 }
 

@@ -58,9 +58,7 @@ function loadJson(file: string): object {
 
 function compile(): Compiled {
   if (compiled) return compiled
-  const ajv = new Ajv2020({ strict: true, allErrors: true })
-  // ajv-formats is CommonJS: its default import is module.exports, which also carries the plugin as .default.
-  addFormatsModule.default(ajv)
+  const ajv = strictAjv()
   ajv.addSchema(loadJson('common.schema.json'))
   const bySchema = new Map(SCHEMA_NAMES.map((name) => [name, ajv.compile(loadJson(`${name}.schema.json`))]))
   const message = ajv.getSchema(`${COMMON_ID}#/$defs/message`)
@@ -69,15 +67,24 @@ function compile(): Compiled {
   return compiled
 }
 
-function describe(error: ErrorObject): string {
+/** Ajv for JSON Schema 2020-12 in strict mode, every error reported, with the standard formats. */
+export function strictAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ strict: true, allErrors: true })
+  // ajv-formats is CommonJS: its default import is module.exports, which also carries the plugin as .default.
+  addFormatsModule.default(ajv)
+  return ajv
+}
+
+/** An ajv error as a person reads it: where, what, and the allowed values where there is a list. */
+export function describeError(error: ErrorObject): string {
   // Unescape the JSON Pointer so decorators read as /~thread, not /~0thread.
   const where = error.instancePath.replace(/~1/g, '/').replace(/~0/g, '~') || '/'
   if (error.keyword === 'false schema') return `${where} must NOT be present`
   const detail =
     error.keyword === 'additionalProperties'
       ? ` '${String(error.params.additionalProperty)}'`
-      : error.keyword === 'enum'
-        ? `: ${JSON.stringify(error.params.allowedValues)}`
+      : error.keyword === 'enum' || error.keyword === 'const'
+        ? `: ${JSON.stringify(error.keyword === 'enum' ? error.params.allowedValues : error.params.allowedValue)}`
         : ''
   return `${where} ${error.message ?? error.keyword}${detail}`
 }
@@ -87,7 +94,7 @@ function run(schema: string, validate: ValidateFunction, data: unknown): SchemaV
   if (valid) return { schema, valid, errors: [] }
   // A failed if/then only repeats the errors of its branch; a property checked by both the generic and the
   // specific rules can fail twice with the same message.
-  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describe)
+  const errors = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describeError)
   return { schema, valid, errors: [...new Set(errors)] }
 }
 
