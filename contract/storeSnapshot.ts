@@ -3,6 +3,9 @@
  * and every key, with public parts only. Taken by opening the agent's own store (its file and its store
  * key, which stay in the harness's memory); written to a run's `stores/` folder for `store inspect`.
  */
+/** The run folder holding store snapshots: one folder per agent instance, one file per snapshot. */
+export const STORES_DIR = 'stores'
+
 /** How to open an agent's store: its SQLite file and its store key. The key stays in memory, never in output. */
 export interface StoreAccess {
   sqlitePath: string

@@ -1,13 +1,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { categoryCounts, itemsOf, type StoreSnapshot, type Tags } from '../contract/storeSnapshot.js'
+import { categoryCounts, itemsOf, STORES_DIR, type StoreSnapshot, type Tags } from '../contract/storeSnapshot.js'
 
 /** A run directory without store snapshots, or an agent id none of them is for: bad input (exit 2). */
 export class StoreSnapshotsError extends Error {}
 
 /** The snapshots a run took (its `stores/<host>/<n>.json`), oldest first per host, hosts by name. */
 export function loadStoreSnapshots(runDir: string, agent?: string): Array<{ file: string; snapshot: StoreSnapshot }> {
-  const dir = path.join(runDir, 'stores')
+  const dir = path.join(runDir, STORES_DIR)
   if (!existsSync(dir)) {
     throw new StoreSnapshotsError(
       `${runDir} has no stores/ folder: no scenario in that run read an agent's store (run e.g. --tags @storage)`,

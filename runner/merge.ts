@@ -14,6 +14,7 @@ import {
 import { applyExpectations, loadExpectations, type ExpectationsFile } from './expectations.js'
 import { loadStatements, statementTable, statementVerdicts } from './statements.js'
 import { validateSummary } from '../schemas/validate.js'
+import { STORES_DIR } from '../contract/storeSnapshot.js'
 import { writeReports } from '../reports/index.js'
 import { loadRun, type RunData } from '../reports/load.js'
 import { rolesText } from '../reports/scenarios.js'
@@ -45,7 +46,7 @@ export interface MergeExpectations {
 }
 
 /** The shards' folders copied as they are, a clashing name kept apart by the shard's prefix. */
-const COPIED = ['cucumber', 'allure-results', 'logs', 'stores']
+const COPIED = ['cucumber', 'allure-results', 'logs', STORES_DIR]
 
 /** What a run writes into its report directory, removed first when the directory is reused. */
 export const RUN_OUTPUT = [
@@ -54,7 +55,7 @@ export const RUN_OUTPUT = [
   'cucumber',
   'logs',
   'agents',
-  'stores',
+  STORES_DIR,
   'allure-results',
   'allure-report',
 ] as const

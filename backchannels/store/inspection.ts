@@ -4,12 +4,15 @@ import path from 'node:path'
 import { KdfMethod, Store, StoreKeyMethod } from '@openwallet-foundation/askar-nodejs'
 import { migrateStore } from '../../agents/reference/storage/migration/apply.js'
 import { sqliteUri } from '../../common/askarStore.js'
-import type { StorageLayout, StoreAccess, StoreMigration, StoreSnapshot } from '../../contract/storeSnapshot.js'
+import {
+  STORES_DIR,
+  type StorageLayout,
+  type StoreAccess,
+  type StoreMigration,
+  type StoreSnapshot,
+} from '../../contract/storeSnapshot.js'
 import { NotOffered, type StoreInspection } from '../capabilities.js'
 import { snapshotStore } from './askarSnapshot.js'
-
-/** The run folder `store inspect` reads: one folder per host, one file per snapshot. */
-export const STORES_DIR = 'stores'
 
 export interface AskarStoreOptions {
   access: () => Promise<StoreAccess>
