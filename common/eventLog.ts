@@ -101,11 +101,21 @@ export class EventLog<T> {
         }
       }
       const onFailed = (error: Error) => finish(failed(error))
-      const timer = setTimeout(() => {
-        const bound = this.calibration && timeoutMs < params.timeoutMs ? ` (${this.calibration.describe()})` : ''
-        const error = `timed out after ${timeoutMs} ms${bound} waiting for ${awaited}; seen instead: ${seen() || 'nothing'}`
+      const calibrated = this.calibration && timeoutMs < params.timeoutMs ? this.calibration : undefined
+      const watch = calibrated?.watch()
+      const expire = () => {
+        const elapsed = Date.now() - began
+        const more = watch?.extension(elapsed, timeoutMs, params.timeoutMs) ?? 0
+        if (more > 0) {
+          timer = setTimeout(expire, more)
+          return
+        }
+        const extended = watch?.extensions ? `, extended ${watch.extensions}× while the machine was busy` : ''
+        const bound = calibrated ? ` (${calibrated.describe()}${extended})` : ''
+        const error = `timed out after ${elapsed} ms${bound} waiting for ${awaited}; seen instead: ${seen() || 'nothing'}`
         finish(new WaitTimeoutError(error))
-      }, timeoutMs)
+      }
+      let timer = setTimeout(expire, timeoutMs)
       this.emitter.on('event', onEvent)
       this.emitter.on('failed', onFailed)
     })
