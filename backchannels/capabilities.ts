@@ -215,6 +215,63 @@ export interface StoreInspection {
   createUnqualifiedDid(): Promise<{ did: string; verkey: string }>
 }
 
+/** Which side of ACA-Py's transactions/1.0 an agent takes on a connection. */
+export type TransactionJob = 'TRANSACTION_AUTHOR' | 'TRANSACTION_ENDORSER'
+
+/** The states of a transaction record in transactions/1.0, as both sides name them. */
+export type TransactionState =
+  | 'transaction_created'
+  | 'request_sent'
+  | 'request_received'
+  | 'transaction_endorsed'
+  | 'transaction_refused'
+  | 'transaction_resent'
+  | 'transaction_resent_received'
+  | 'transaction_cancelled'
+  | 'transaction_acked'
+
+/** A transaction as one side holds it. */
+export interface TransactionInfo {
+  /** This side's record id (the author's is the request's `transaction_id`). */
+  id: string
+  connectionId: string
+  state: TransactionState
+}
+
+/** A schema an author asks to have written: `<author DID>:2:<name>:<version>`. */
+export interface SchemaDraft {
+  name: string
+  version: string
+  attributes: string[]
+}
+
+/**
+ * ACA-Py's transactions/1.0 (transaction endorsement) on the run's Indy pool, in both roles: an author
+ * without a ledger role has its writes endorsed by an endorser with the ENDORSER role.
+ */
+export interface Endorsement {
+  /**
+   * A fresh DID of the agent, written to the ledger through the trustee (an endorser's with the ENDORSER
+   * role, an author's with none) and made the agent's public DID.
+   */
+  ledgerDid(role: 'author' | 'endorser'): Promise<string>
+  /** Takes the job on the connection and tells the peer (transaction_my_job). */
+  setJob(connectionId: string, job: TransactionJob): Promise<void>
+  /** Waits until the agent has recorded the peer's job on the connection, as the peer's transaction_my_job told it. */
+  waitForPeerJob(connectionId: string, job: TransactionJob, options?: WaitOptions): Promise<void>
+  /** Author: the endorser the connection leads to, by its public DID. */
+  setEndorserInfo(connectionId: string, endorserDid: string, name: string): Promise<void>
+  /** Author: makes the schema's write request for the endorser on the connection and sends it for endorsement. */
+  requestSchemaEndorsement(connectionId: string, schema: SchemaDraft): Promise<TransactionInfo & { schemaId: string }>
+  /** Endorser: the transaction the author on the connection asked to have endorsed. */
+  waitForRequest(connectionId: string, options?: WaitOptions): Promise<TransactionInfo>
+  endorse(transactionId: string): Promise<void>
+  refuse(transactionId: string): Promise<void>
+  /** Author: writes the endorsed transaction to the ledger, then acks. */
+  write(transactionId: string): Promise<void>
+  waitForState(transactionId: string, state: TransactionState, options?: WaitOptions): Promise<TransactionInfo>
+}
+
 export interface Capabilities {
   connections: Connections
   messaging: Messaging
@@ -222,6 +279,7 @@ export interface Capabilities {
   instrument: Instrument
   tenancy: Tenancy
   store: StoreInspection
+  endorsement: Endorsement
 }
 
 export type CapabilityName = keyof Capabilities
@@ -233,6 +291,7 @@ export const CAPABILITY_NAMES: readonly CapabilityName[] = [
   'instrument',
   'tenancy',
   'store',
+  'endorsement',
 ]
 
 /** A capability the agent does not offer: the scenario needing it is `untested` for that agent. */

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import type { Ledger } from '../agents/indy-pool/resource.js'
 import { WaitCalibration } from '../common/calibration.js'
 import { agentId, type AgentRef } from '../contract/agentId.js'
 import { describeAgentFailure, type AgentDescription, type AgentFailure } from '../contract/summary.js'
@@ -12,9 +13,10 @@ export interface HostSettings {
   calibrate: boolean
 }
 
-/** What the runner hands every host at start: the run's directory now, a ledger or tails server later. */
+/** What the runner hands every host at start: the run's directory, and the Indy pool when the run has one. */
 export interface RunResources {
   runDir: string
+  ledger?: Ledger
 }
 
 /**

@@ -14,6 +14,7 @@ import { parseShard } from './assignments.js'
 import { AgentStartError, checkAgents, checkInput, defaultReportDir, run, UsageError } from './run.js'
 import { writeMergedRun } from './merge.js'
 import { defaultWorkers, runInWorkers, WorkerError } from './workers.js'
+import { ledgerForRun, LedgerStartError, type RunLedger } from './ledger.js'
 
 /** Exit codes (documented in the README): 0 all passed, 1 a scenario failed, 2 bad input, 3 an agent could not start, 130 interrupted. */
 export const EXIT = { passed: 0, failed: 1, usage: 2, agentStart: 3, interrupted: 130 } as const
@@ -37,6 +38,7 @@ function workerArgs(opts: {
   timeout: number
   strict?: boolean
   calibrate: boolean
+  ledger?: RunLedger
 }): string[] {
   return [
     ...['--agents', opts.agents, '--pairing', opts.pairing, '--timeout', String(opts.timeout), '--workers', '1'],
@@ -44,6 +46,7 @@ function workerArgs(opts: {
     ...(opts.expectations ? ['--expectations', opts.expectations] : []),
     ...(opts.strict ? ['--strict'] : []),
     ...(opts.calibrate ? [] : ['--no-calibrate']),
+    ...(opts.ledger && 'genesisPath' in opts.ledger ? ['--ledger-genesis', opts.ledger.genesisPath] : []),
   ]
 }
 
@@ -129,6 +132,9 @@ program
       .default(1)
       .argParser(Number),
   )
+  .addOption(
+    new Option('--ledger-genesis <file>', 'the running Indy pool of the run that started this worker').hideHelp(),
+  )
   .option('--strict', 'a failed SHOULD statement (a warning) fails the run too')
   .option('--quiet', 'print only the final totals')
   .option('--json', 'print summary.json to stdout instead of progress')
@@ -149,6 +155,7 @@ program
       quiet?: boolean
       json?: boolean
       strict?: boolean
+      ledgerGenesis?: string
     }) => {
       const agents = opts.agents
         .split(',')
@@ -158,9 +165,15 @@ program
         const output = consoleOutput({ quiet: Boolean(opts.quiet), json: Boolean(opts.json) })
         // One process runs a shard, an agent running elsewhere (there is one of it), or a single worker.
         const inWorkers = opts.workers > 1 && !opts.shard && !opts.acapyAdminUrl
+        // Bad input is one answer before anything starts (a pool, workers), not one per worker.
+        const { refOf } = checkInput({ agents, tags: opts.tags, expectations: opts.expectations })
+        if (inWorkers) await checkAgents([...refOf.values()], { timeoutMs: opts.timeout, calibrate: opts.calibrate })
+        const reportDir = path.resolve(opts.reportDir ?? defaultReportDir())
+        const pool = await ledgerForRun({ tags: opts.tags, genesisPath: opts.ledgerGenesis, out: output })
+        const ledger = pool.ledger
         const runOnce = (reportDir: string) =>
           inWorkers
-            ? runInWorkers(workerArgs(opts), opts.workers, reportDir, output)
+            ? runInWorkers(workerArgs({ ...opts, ledger }), opts.workers, reportDir, output)
             : run({
                 agents,
                 pairing: opts.pairing,
@@ -170,6 +183,7 @@ program
                 expectations: opts.expectations,
                 timeoutMs: opts.timeout,
                 calibrate: opts.calibrate,
+                ledger,
                 agentSettings: opts.acapyAdminUrl
                   ? {
                       acapy: {
@@ -181,13 +195,12 @@ program
                   : {},
                 output,
               })
-        if (inWorkers) {
-          // Checked once here, so that bad input or a missing library is one answer, not one per worker.
-          const { refOf } = checkInput({ agents, tags: opts.tags, expectations: opts.expectations })
-          await checkAgents([...refOf.values()], { timeoutMs: opts.timeout, calibrate: opts.calibrate })
+        let summary: Summary
+        try {
+          summary = opts.repeat > 1 ? await repeated(opts.repeat, reportDir, runOnce) : await runOnce(reportDir)
+        } finally {
+          await pool.stop()
         }
-        const reportDir = path.resolve(opts.reportDir ?? defaultReportDir())
-        const summary = opts.repeat > 1 ? await repeated(opts.repeat, reportDir, runOnce) : await runOnce(reportDir)
         if (inWorkers || opts.repeat > 1) {
           output.table(formatRoleTable(summary))
           output.info(formatTotals(summary))
@@ -203,7 +216,8 @@ program
         console.error(`didcomm-conformance: ${(e as Error).message}`)
         if (e instanceof UsageError) exitWhenFlushed(EXIT.usage)
         else if (e instanceof WorkerError) exitWhenFlushed(e.exitCode)
-        else if (e instanceof AgentStartError || e instanceof AskarUnavailableError) exitWhenFlushed(EXIT.agentStart)
+        else if (e instanceof AgentStartError || e instanceof AskarUnavailableError || e instanceof LedgerStartError)
+          exitWhenFlushed(EXIT.agentStart)
         else throw e
       }
     },

@@ -1,3 +1,4 @@
+import type { Ledger } from '../agents/indy-pool/resource.js'
 import type { Driver } from '../backchannels/capabilities.js'
 
 /**
@@ -18,4 +19,22 @@ export function driverOf(instance: string): Driver {
 
 export function clearDrivers(): void {
   drivers.clear()
+}
+
+/** The run's Indy pool, or why the run has none (scenarios tagged @ledger are then untested). */
+let ledger: Ledger | { unavailable: string } = { unavailable: 'the run selected no scenario tagged @ledger' }
+
+export function registerLedger(value: Ledger | { unavailable: string }): void {
+  ledger = value
+}
+
+/** Why the run has no ledger, or undefined when it has one. */
+export function ledgerMissing(): string | undefined {
+  return 'unavailable' in ledger ? ledger.unavailable : undefined
+}
+
+/** The run's ledger, for reading back what agents wrote. */
+export function ledgerOfRun(): Ledger {
+  if ('unavailable' in ledger) throw new Error(`this run has no Indy ledger: ${ledger.unavailable}`)
+  return ledger
 }

@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfiguration, loadSupport, runCucumber } from '@cucumber/cucumber/api'
-import type { AgentHost } from '../backchannels/host.js'
+import type { AgentHost, RunResources } from '../backchannels/host.js'
 import { agentId, instanceName, type AgentRef } from '../contract/agentId.js'
 import { totalsOf, warningsOf, type AgentDescription, type ScenarioResult, type Summary } from '../contract/summary.js'
 import packageJson from '../package.json' with { type: 'json' }
@@ -16,7 +16,9 @@ import {
   shardOf,
   type Pairing,
 } from './assignments.js'
-import { clearDrivers, registerDriver } from './context.js'
+import { clearDrivers, registerDriver, registerLedger } from './context.js'
+import { Ledger } from '../agents/indy-pool/resource.js'
+import type { RunLedger } from './ledger.js'
 import { ResultCollector } from './collector.js'
 import { FEATURES_DIR, indexFeatures, unknownTags } from './features.js'
 import { formatRoleTable, formatScenarioLine, formatTotals, type Output } from './progress.js'
@@ -40,6 +42,8 @@ export interface RunOptions {
   calibrate?: boolean
   /** Bound for each wait inside a step. */
   timeoutMs?: number
+  /** The run's Indy pool, or why it has none, when the selection needs one (runner/ledger.ts). */
+  ledger?: RunLedger
   output: Output
 }
 
@@ -156,9 +160,22 @@ export async function run(options: RunOptions): Promise<Summary> {
     onSignal(early)
     return summary()
   }
+  let ledger: Ledger | undefined
   try {
     await checkAgents([...refOf.values()], settings)
-    await startHosts(instancesNeeded(assignments), refOf, { runDir: reportDir, settings, out, hosts })
+    if (options.ledger && 'genesisPath' in options.ledger) ledger = await Ledger.open(options.ledger.genesisPath)
+    registerLedger(
+      ledger ??
+        (options.ledger && 'unavailable' in options.ledger
+          ? options.ledger
+          : { unavailable: 'the run selected no scenario tagged @ledger' }),
+    )
+    await startHosts(instancesNeeded(assignments), refOf, {
+      resources: { runDir: reportDir, ...(ledger ? { ledger } : {}) },
+      settings,
+      out,
+      hosts,
+    })
     if (interrupted) return summary()
     descriptions = [...new Map(hosts.map((h) => [agentId(h.ref), h.describe()])).values()]
     const { runConfiguration } = await loadConfiguration({
@@ -217,6 +234,7 @@ export async function run(options: RunOptions): Promise<Summary> {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     await stopAll()
+    await ledger?.close()
     clearDrivers()
   }
   writeSummary()
@@ -250,7 +268,7 @@ function takeEarlyInterrupt(): NodeJS.Signals | undefined {
 async function startHosts(
   needed: Map<string, number>,
   refs: Map<string, AgentRef>,
-  run: { runDir: string; settings: AgentSettings; out: Output; hosts: AgentHost[] },
+  run: { resources: RunResources; settings: AgentSettings; out: Output; hosts: AgentHost[] },
 ): Promise<void> {
   const made: AgentHost[] = []
   for (const [id, count] of needed) {
@@ -260,7 +278,7 @@ async function startHosts(
   const results = await Promise.allSettled(
     made.map(async (h) => {
       const t = Date.now()
-      await h.start({ runDir: run.runDir })
+      await h.start(run.resources)
       run.out.info(`started ${h.instance} in ${Date.now() - t} ms`)
     }),
   )

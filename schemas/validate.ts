@@ -34,6 +34,14 @@ const MESSAGE_SCHEMAS: readonly (readonly [protocol: string, major: number, name
   ['did-rotate', 1, 'ack', 'did-rotate-ack'],
   ['did-rotate', 1, 'problem-report', 'did-rotate-problem-report'],
   ['did-rotate', 1, 'hangup', 'did-rotate-hangup'],
+  // ACA-Py's de-facto endorsement protocol (endorse_transaction); no accepted Aries RFC defines it.
+  ['transactions', 1, 'request', 'transactions-request'],
+  ['transactions', 1, 'endorse', 'transactions-endorse'],
+  ['transactions', 1, 'refuse', 'transactions-refuse'],
+  ['transactions', 1, 'cancel', 'transactions-cancel'],
+  ['transactions', 1, 'resend', 'transactions-resend'],
+  ['transactions', 1, 'transaction_my_job', 'transactions-transaction-my-job'],
+  ['transactions', 1, 'ack', 'transactions-ack'],
 ]
 
 const SCHEMA_BY_TYPE = new Map(

@@ -10,6 +10,7 @@ import {
   GetCredentialDefinitionRequest,
   GetNymRequest,
   GetSchemaRequest,
+  GetTransactionRequest,
   IndyVdrError,
   NymRequest,
   PoolCreate,
@@ -223,6 +224,38 @@ export class LedgerClient {
       value: result.data as Record<string, unknown>,
       seqNo: result.seqNo,
     }
+  }
+}
+
+/** A transaction as the domain ledger holds it: who wrote it, who endorsed it, who signed it, what it says. */
+export interface LedgerTransaction {
+  seqNo: number
+  /** The txn type: '1' NYM, '100' ATTRIB, '101' SCHEMA, '102' CLAIM_DEF, … */
+  type: string
+  /** `txn.metadata.from`: the author's DID. */
+  from: string
+  /** `txn.metadata.endorser`, present when the write was endorsed. */
+  endorser?: string
+  /** The DIDs whose signatures the ledger recorded with it. */
+  signers: string[]
+  data: Record<string, unknown>
+}
+
+/** GET_TXN on the domain ledger, as the harness reads back what an agent says it wrote. */
+export async function getTransaction(client: LedgerClient, seqNo: number): Promise<LedgerTransaction | null> {
+  const result = await client.submit(new GetTransactionRequest({ ledgerType: 1, seqNo }))
+  const data = result.data as {
+    txn: { type: string; data: Record<string, unknown>; metadata: { from?: string; endorser?: string } }
+    reqSignature: { values?: { from: string }[] }
+  } | null
+  if (!data?.txn) return null
+  return {
+    seqNo,
+    type: data.txn.type,
+    from: data.txn.metadata.from ?? '',
+    ...(data.txn.metadata.endorser ? { endorser: data.txn.metadata.endorser } : {}),
+    signers: (data.reqSignature.values ?? []).map((v) => v.from),
+    data: data.txn.data,
   }
 }
 

@@ -43,6 +43,8 @@ export interface IndyPoolOptions {
   /** plenum's Max3PCBatchWait: how long the primary gathers requests before ordering a batch. */
   batchWaitMs?: number
   quiet?: boolean
+  /** Where progress goes instead of stdout (a run prints its progress on stderr). */
+  log?: (msg: string) => void
 }
 
 export interface IndyPoolNode {
@@ -167,13 +169,14 @@ async function pickPorts(count: number): Promise<number[]> {
 
 export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPool> {
   const log = (msg: string) => {
-    if (!opts.quiet) console.log(`[indy-pool] ${msg}`)
+    if (opts.log) opts.log(`[indy-pool] ${msg}`)
+    else if (!opts.quiet) console.log(`[indy-pool] ${msg}`)
   }
   const started = Date.now()
   if (process.getuid?.() !== 0) {
     throw new IndyPoolStartError('starting the Indy pool needs root (chroot, mount namespaces): run as root')
   }
-  const { root } = await ensureIndyPoolProvisioned({ quiet: opts.quiet })
+  const { root } = await ensureIndyPoolProvisioned({ quiet: opts.quiet, log: opts.log })
   // The readiness check reads through indy-vdr; a missing library fails here, before anything starts.
   await ensureIndyVdrLibrary()
   const poolsDir = path.join(root, POOLS_DIR)

@@ -235,9 +235,12 @@ async function build(dir: string, recipeSha256: string, log: (msg: string) => vo
 }
 
 /** Provisions the root unless the stamp says it is; returns the root's path. Needs root privileges. */
-export async function ensureIndyPoolProvisioned(opts: { quiet?: boolean } = {}): Promise<{ root: string }> {
+export async function ensureIndyPoolProvisioned(
+  opts: { quiet?: boolean; log?: (msg: string) => void } = {},
+): Promise<{ root: string }> {
   const log = (msg: string) => {
-    if (!opts.quiet) console.log(`[indy-pool] ${msg}`)
+    if (opts.log) opts.log(`[indy-pool] ${msg}`)
+    else if (!opts.quiet) console.log(`[indy-pool] ${msg}`)
   }
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new IndyPoolProvisionError(

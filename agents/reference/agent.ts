@@ -16,6 +16,7 @@ import { describeFault } from '../../contract/faults.js'
 import { applyFieldFaults, FaultInjector } from './faults/faults.js'
 import { ensureAskarLibrary } from './native/askarLibrary.js'
 import { registerProtocols } from './protocols/index.js'
+import { Transactions } from './protocols/transactions.js'
 import { AgentWallet } from './storage/wallet.js'
 
 export type PeerDidNumalgo = 2 | 4
@@ -30,6 +31,8 @@ export interface ReferenceAgentOptions {
   peerDidNumalgo?: PeerDidNumalgo
   /** The bound of each delivery to another agent's endpoint (default 10 s). */
   deliveryTimeoutMs?: number
+  /** An Indy pool's genesis transactions, for the ledger writes of transaction endorsement. */
+  ledgerGenesis?: string
 }
 
 export interface InboundContext {
@@ -60,6 +63,7 @@ export class ReferenceAgent {
   readonly faults = new FaultInjector()
   readonly dids = new DidRegistry()
   readonly connections: ConnectionStore
+  readonly transactions: Transactions
   endpoint = ''
 
   private readonly handlers = new Map<string, Handler>()
@@ -74,6 +78,7 @@ export class ReferenceAgent {
     readonly logger: Logger,
   ) {
     this.connections = new ConnectionStore(wallet)
+    this.transactions = new Transactions(this, options.ledgerGenesis)
   }
 
   static async start(options: ReferenceAgentOptions): Promise<ReferenceAgent> {
@@ -107,6 +112,7 @@ export class ReferenceAgent {
   async stop(): Promise<void> {
     await Promise.all(this.inbounds.map((i) => i.close()))
     await this.queue
+    await this.transactions.close()
     await this.wallet.close()
     this.logger.info('reference agent stopped')
   }

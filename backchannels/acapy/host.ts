@@ -9,6 +9,7 @@ import { AskarStoreInspection } from '../store/inspection.js'
 import { AdminApi } from './adminApi.js'
 import { AcapyConnections } from './connections.js'
 import { AcapyDidRotate } from './didRotate.js'
+import { AcapyEndorsement } from './endorsement.js'
 import { AcapyMessaging } from './messaging.js'
 import { Agencies } from '../agencies.js'
 import { AcapyAgency } from './agency.js'
@@ -61,7 +62,13 @@ export class AcapyHost extends BaseHost {
       let apiKey = external?.apiKey
       if (!external) {
         const runDir = path.join(resources.runDir, 'agents')
-        this.process = await launchAcapy({ label: this.instance, runDir, webhookUrl, version: this.ref.version })
+        this.process = await launchAcapy({
+          label: this.instance,
+          runDir,
+          webhookUrl,
+          version: this.ref.version,
+          ...(resources.ledger ? { genesisFile: resources.ledger.genesisPath } : {}),
+        })
         adminUrl = this.process.adminUrl
         apiKey = this.process.apiKey
         this.watch(this.process)
@@ -92,8 +99,12 @@ export class AcapyHost extends BaseHost {
           didRotate: new AcapyDidRotate(api),
           ...(this.tenancy ? { tenancy: this.tenancy } : {}),
           ...(this.process ? { store: this.storeInspection(this.process, api, resources) } : {}),
+          ...(resources.ledger && !external ? { endorsement: new AcapyEndorsement(api, resources.ledger) } : {}),
         },
         {
+          endorsement: external
+            ? 'an ACA-Py running elsewhere is not on the run’s ledger'
+            : 'the run has no Indy ledger',
           tenancy: 'an ACA-Py running elsewhere cannot be started multitenant by the harness',
           store: 'the store of an ACA-Py running elsewhere is not on this machine for the harness to open',
         },

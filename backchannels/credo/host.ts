@@ -11,6 +11,10 @@ import { CredoConnections } from './connections.js'
 import { CredoDidRotate } from './didRotate.js'
 import { CredoMessaging } from './messaging.js'
 
+/** Why Credo is not an author or endorser here (credo-ts has endorsement at ledger level only). */
+const NO_TRANSACTIONS_PROTOCOL =
+  'Credo has no transactions/1.0 protocol: @credo-ts/indy-vdr endorses at ledger level (endorserMode), not over DIDComm'
+
 /** Credo-ts driven in a child process of its own (agents/credo), observed through the events it forwards. */
 export class CredoHost extends BaseHost {
   private process?: CredoAgentProcess
@@ -74,7 +78,10 @@ export class CredoHost extends BaseHost {
           createUnqualifiedDid: 'Credo makes no unqualified DIDs since its 0.1 → 0.2 storage update',
         }),
       },
-      spec.noTenancy ? { tenancy: spec.noTenancy } : {},
+      {
+        ...(spec.noTenancy ? { tenancy: spec.noTenancy } : {}),
+        endorsement: NO_TRANSACTIONS_PROTOCOL,
+      },
     )
   }
 
@@ -92,11 +99,14 @@ export class CredoHost extends BaseHost {
     })
     await this.agency.createTenant('neighbour')
     const tenant = await this.agency.createTenant(this.instance)
-    this.offer({
-      connections: tenant.driver.get('connections'),
-      messaging: tenant.driver.get('messaging'),
-      didRotate: tenant.driver.get('didRotate'),
-    })
+    this.offer(
+      {
+        connections: tenant.driver.get('connections'),
+        messaging: tenant.driver.get('messaging'),
+        didRotate: tenant.driver.get('didRotate'),
+      },
+      { endorsement: NO_TRANSACTIONS_PROTOCOL },
+    )
   }
 
   protected override async probe(): Promise<void> {

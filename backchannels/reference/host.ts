@@ -7,6 +7,7 @@ import { BaseHost, type RunResources } from '../host.js'
 import { AskarStoreInspection } from '../store/inspection.js'
 import { ReferenceConnections } from './connections.js'
 import { ReferenceDidRotate } from './didRotate.js'
+import { ReferenceEndorsement } from './endorsement.js'
 import { ReferenceInstrument } from './instrument.js'
 import { ReferenceMessaging } from './messaging.js'
 
@@ -28,9 +29,10 @@ export class ReferenceHost extends BaseHost {
       dataDir: path.join(resources.runDir, 'agents', this.instance),
       logger: fileLogger(this.logFile, this.instance),
       deliveryTimeoutMs: this.settings.timeoutMs,
+      ...(resources.ledger ? { ledgerGenesis: resources.ledger.genesis } : {}),
     })
     this.running = agent
-    this.calibrate(agent.tap.log, agent.connections.changes)
+    this.calibrate(agent.tap.log, agent.connections.changes, agent.transactions.changes)
     const instrument = new ReferenceInstrument(agent)
     this.offer(
       {
@@ -47,8 +49,12 @@ export class ReferenceHost extends BaseHost {
           whileStopped: (work) => agent.wallet.whileClosed(work),
           createUnqualifiedDid: () => agent.wallet.createLegacyDid(),
         }),
+        ...(resources.ledger ? { endorsement: new ReferenceEndorsement(agent, resources.ledger) } : {}),
       },
-      { tenancy: 'the reference agent keeps one wallet: it is the peer outside a multitenant agent' },
+      {
+        tenancy: 'the reference agent keeps one wallet: it is the peer outside a multitenant agent',
+        endorsement: 'the run has no Indy ledger',
+      },
     )
   }
 

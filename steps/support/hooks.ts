@@ -10,6 +10,8 @@ import {
 } from '../../contract/evidence.js'
 import { describeAgentFailure } from '../../contract/summary.js'
 import type { TraceEntry } from '../../contract/trace.js'
+import { LEDGER_TAG } from '../../runner/ledger.js'
+import { ledgerMissing } from '../../runner/context.js'
 import type { ConformanceWorld } from './world.js'
 
 // Each wait inside a step has its own, shorter bound; this only catches a step that never returns.
@@ -47,6 +49,8 @@ Before(function (this: ConformanceWorld, { pickle }) {
       return why ? [`${this.as(role).agentId} as ${role} has no ${c} capability: ${why}`] : []
     }),
   )
+  const noLedger = pickle.tags.some((t) => t.name === LEDGER_TAG) ? ledgerMissing() : undefined
+  if (noLedger) missing.push(`needs the Indy ledger: ${noLedger}`)
   missing.unshift(...gone)
   if (missing.length > 0) {
     this.attach(missing.join('; '), UNTESTED_MEDIA_TYPE)

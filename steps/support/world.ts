@@ -5,6 +5,7 @@ import type {
   CapabilityName,
   Driver,
   Instrument,
+  SchemaDraft,
   Tenant,
 } from '../../backchannels/capabilities.js'
 import type { InvitationResult } from '../../contract/connections.js'
@@ -52,7 +53,15 @@ export class ConformanceWorld extends World<WorldParameters> {
     unqualified: { did: string; verkey: string }
     runs: Array<{ before: StoreSnapshot; result: StoreMigration; after: StoreSnapshot }>
   }
-  /** What steps looked at (admin answers, store records), for the evidence of a failure. */
+  /** Transaction endorsement: both parties' ledger DIDs, the schema asked for, and each side's transaction id. */
+  endorsement?: {
+    authorDid: string
+    endorserDid: string
+    schema?: SchemaDraft & { id: string }
+    /** Role → that side's transaction record id. */
+    transactions: Record<string, string>
+  }
+  /** What steps looked at (admin answers, store records, ledger read-backs), for the evidence of a failure. */
   readonly observations: string[] = []
   /** The last message a step found in a reference agent's trace, for the steps that look closer at it. */
   found?: TraceEntry

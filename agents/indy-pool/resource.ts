@@ -1,0 +1,109 @@
+/**
+ * The Indy pool as a run's resource: its genesis for every agent that needs a ledger, the trustee that
+ * writes the NYMs a scenario needs (an endorser with the ENDORSER role, an author with none), and the
+ * harness's own client for reading back what agents say they wrote.
+ */
+import { readFile } from 'node:fs/promises'
+import { CustomRequest } from '@hyperledger/indy-vdr-nodejs'
+import { Key, KeyAlgorithm } from '@openwallet-foundation/askar-nodejs'
+import bs58 from 'bs58'
+import { pollUntil } from '../../common/waitFor.js'
+import { getTransaction, LedgerClient, LedgerIdentity, type LedgerTransaction, type NymRole } from './ledgerClient.js'
+import { TRUSTEE_SEED } from './pool.js'
+
+export class Ledger {
+  private readonly trustee = LedgerIdentity.fromSeed(TRUSTEE_SEED)
+
+  private constructor(
+    /** The pool's genesis transactions, as a file (ACA-Py's --genesis-file) and as text (indy-vdr). */
+    readonly genesisPath: string,
+    readonly genesis: string,
+    /** The harness's own client; agents open their own. */
+    readonly client: LedgerClient,
+  ) {}
+
+  static async open(genesisPath: string): Promise<Ledger> {
+    const genesis = await readFile(genesisPath, 'utf8')
+    return new Ledger(genesisPath, genesis, await LedgerClient.open(genesis))
+  }
+
+  /** Writes a NYM for `did` through the trustee, with `role` or none, and waits until the pool answers it. */
+  async registerNym(did: string, verkey: string, role?: NymRole): Promise<void> {
+    await this.client.writeNym({ submitter: this.trustee, did, verkey, ...(role ? { role } : {}) })
+    await this.readBack(() => this.client.getNym(did), `the NYM of ${did}`)
+  }
+
+  /** The transaction at `seqNo`, read back from the pool. */
+  transaction(seqNo: number): Promise<LedgerTransaction> {
+    return this.readBack(() => getTransaction(this.client, seqNo), `transaction ${seqNo}`)
+  }
+
+  /**
+   * A write is confirmed by f+1 = 2 nodes; a read goes to any two and one verified state proof settles
+   * it, so a node still applying the batch can answer "not found" just after the write. Nothing
+   * announces that every node has applied it, hence a bounded poll.
+   */
+  readBack<T>(read: () => Promise<T | null>, what: string, timeoutMs = 10_000): Promise<T> {
+    return pollUntil({ probe: async () => (await read()) ?? undefined, timeoutMs, awaited: `${what} to read back` })
+  }
+
+  /**
+   * What an Indy write request (as text) says and who really signed it: each signature is checked
+   * against the signer's verkey as the pool holds it, over indy-vdr's signature input of the request.
+   * The reqId is read from the text, since it exceeds 2^53.
+   */
+  async requestFacts(text: string): Promise<RequestFacts> {
+    const parsed = JSON.parse(text) as {
+      identifier?: string
+      endorser?: string
+      operation?: Record<string, unknown>
+      signature?: string
+      signatures?: Record<string, string>
+    }
+    const input = Buffer.from(new CustomRequest({ customRequest: text }).signatureInput, 'utf8')
+    const given = {
+      ...(parsed.signature && parsed.identifier ? { [parsed.identifier]: parsed.signature } : {}),
+      ...parsed.signatures,
+    }
+    const signatures: Record<string, boolean> = {}
+    for (const [did, signature] of Object.entries(given)) {
+      const nym = await this.client.getNym(did)
+      signatures[did] = nym?.verkey ? verifies(did, nym.verkey, input, signature) : false
+    }
+    return {
+      identifier: parsed.identifier,
+      endorser: parsed.endorser,
+      reqId: /"reqId"\s*:\s*(\d+)/.exec(text)?.[1],
+      operation: parsed.operation ?? {},
+      signatures,
+    }
+  }
+
+  close(): Promise<void> {
+    return this.client.close()
+  }
+}
+
+/** An Indy write request as the ledger would judge it. */
+export interface RequestFacts {
+  identifier: string | undefined
+  endorser: string | undefined
+  /** As written in the request, digit for digit. */
+  reqId: string | undefined
+  operation: Record<string, unknown>
+  /** Signer DID → whether its signature verifies with the verkey its NYM holds. */
+  signatures: Record<string, boolean>
+}
+
+/** A NYM's verkey may be abbreviated: `~` and the key's last 16 bytes, the DID being its first 16. */
+function verifies(did: string, verkey: string, message: Buffer, signature: string): boolean {
+  try {
+    const publicKey = verkey.startsWith('~')
+      ? Buffer.concat([bs58.decode(did), bs58.decode(verkey.slice(1))])
+      : bs58.decode(verkey)
+    const key = Key.fromPublicBytes({ algorithm: KeyAlgorithm.Ed25519, publicKey })
+    return key.verifySignature({ message, signature: bs58.decode(signature) })
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * ACA-Py's transactions/1.0 (transaction endorsement) in both roles. There is no accepted Aries RFC
+ * for it: the shapes are the ones ACA-Py's `protocols/endorse_transaction/v1_0` defines, with the
+ * records correlated by body ids (`transaction_id` is the author's record, `thread_id` the other
+ * side's), never by `~thread`. The Indy request travels as a JSON string, never through JSON.parse and
+ * back: its reqId exceeds 2^53, and a re-serialised copy would no longer match its signatures.
+ */
+import { randomUUID } from 'node:crypto'
+import { CustomRequest } from '@hyperledger/indy-vdr-nodejs'
+import { EventLog } from '../../../common/eventLog.js'
+import { newMessage, type DidCommMessage } from '../../../didcomm/message.js'
+import { messageTypeUri } from '../../../didcomm/messageType.js'
+import { LedgerClient, LedgerIdentity, schemaRequest } from '../../indy-pool/ledgerClient.js'
+import type { InboundContext, ReferenceAgent } from '../agent.js'
+
+export type TransactionJob = 'TRANSACTION_AUTHOR' | 'TRANSACTION_ENDORSER'
+export type TransactionState =
+  | 'request_sent'
+  | 'request_received'
+  | 'transaction_endorsed'
+  | 'transaction_refused'
+  | 'transaction_cancelled'
+  | 'transaction_resent_received'
+  | 'transaction_acked'
+
+export const ENDORSE_GOAL = 'aries.transaction.endorse'
+export const WRITE_DID_GOAL = 'aries.transaction.ledger.write_did'
+const REFUSE_GOAL = 'aries.transaction.refuse'
+
+const type = (name: string) => messageTypeUri('transactions', '1.0', name)
+
+export interface TransactionRecord {
+  /** This side's id: for the author, the request's `transaction_id`. */
+  id: string
+  role: 'author' | 'endorser'
+  connectionId: string
+  state: TransactionState
+  /** The other side's record id: the endorser's `thread_id`, or the author's `transaction_id`. */
+  theirId?: string
+  /** The write request as the author sent it (`messages_attach.data.json`), a string. */
+  request: string
+  attachId: string
+  signerGoal: string
+  /** The request with both signatures, as the endorser returned it. */
+  endorsed?: string
+  /** The ledger's reply to the author's write. */
+  written?: { seqNo: number }
+}
+
+/** What the protocol keeps: the records, each job taken on a connection, and the ledger DIDs per role. */
+export class Transactions {
+  readonly changes = new EventLog<TransactionRecord>((r) => `transaction ${r.id} ${r.state}`)
+  private readonly records = new Map<string, TransactionRecord>()
+  /** Each job a peer told us it takes on a connection, in the order they came. */
+  readonly theirJobs = new EventLog<{ connectionId: string; job: TransactionJob }>((j) => `${j.connectionId} ${j.job}`)
+  private readonly myJobs = new Map<string, TransactionJob>()
+  private readonly endorserInfo = new Map<string, { did: string; name: string }>()
+  private readonly identities = new Map<'author' | 'endorser', LedgerIdentity>()
+  private client?: Promise<LedgerClient>
+
+  constructor(
+    private readonly agent: ReferenceAgent,
+    private readonly genesis: string | undefined,
+  ) {}
+
+  /** A fresh Ed25519 key and its Indy DID for the role; the ledger must learn of it from someone with the right. */
+  newIdentity(role: 'author' | 'endorser'): LedgerIdentity {
+    const identity = LedgerIdentity.generate()
+    this.identities.set(role, identity)
+    return identity
+  }
+
+  identity(role: 'author' | 'endorser'): LedgerIdentity {
+    const identity = this.identities.get(role)
+    if (!identity) throw new Error(`${this.agent.label} has no ledger DID as ${role}`)
+    return identity
+  }
+
+  get(id: string): TransactionRecord {
+    const record = this.records.get(id)
+    if (!record) throw new Error(`${this.agent.label} has no transaction ${id}`)
+    return record
+  }
+
+  find(id: string): TransactionRecord | undefined {
+    return this.records.get(id)
+  }
+
+  /** The record this side keeps for the other side's id on a connection. */
+  byTheirId(connectionId: string, theirId: unknown): TransactionRecord | undefined {
+    return [...this.records.values()].find((r) => r.connectionId === connectionId && r.theirId === theirId)
+  }
+
+  save(record: TransactionRecord): TransactionRecord {
+    this.records.set(record.id, record)
+    this.changes.push({ ...record })
+    return record
+  }
+
+  async setJob(connectionId: string, job: TransactionJob): Promise<void> {
+    this.myJobs.set(connectionId, job)
+    await this.agent.sendOnConnection(
+      this.agent.connections.require(connectionId),
+      newMessage(type('transaction_my_job'), { job }),
+    )
+  }
+
+  setEndorserInfo(connectionId: string, did: string, name: string): void {
+    this.endorserInfo.set(connectionId, { did, name })
+  }
+
+  private ledger(): Promise<LedgerClient> {
+    if (!this.genesis) return Promise.reject(new Error(`${this.agent.label} was started without a ledger`))
+    this.client ??= LedgerClient.open(this.genesis)
+    return this.client
+  }
+
+  async close(): Promise<void> {
+    await (await this.client)?.close()
+  }
+
+  /** Author: the schema's SCHEMA request, naming the endorser and signed by the author, sent for endorsement. */
+  async requestSchema(
+    connectionId: string,
+    schema: { name: string; version: string; attributes: string[] },
+  ): Promise<{ record: TransactionRecord; schemaId: string }> {
+    const endorser = this.endorserInfo.get(connectionId)
+    if (!endorser) throw new Error(`no endorser is set for connection ${connectionId}`)
+    const author = this.identity('author')
+    const request = schemaRequest({
+      authorDid: author.did,
+      name: schema.name,
+      version: schema.version,
+      attrNames: schema.attributes,
+    })
+    request.setEndorser({ endorser: endorser.did })
+    author.sign(request)
+    const record = await this.sendRequest(connectionId, request.body, ENDORSE_GOAL)
+    return { record, schemaId: `${author.did}:2:${schema.name}:${schema.version}` }
+  }
+
+  private async sendRequest(connectionId: string, body: string, signerGoal: string): Promise<TransactionRecord> {
+    const record: TransactionRecord = {
+      id: randomUUID(),
+      role: 'author',
+      connectionId,
+      state: 'request_sent',
+      request: body,
+      attachId: randomUUID(),
+      signerGoal,
+    }
+    const message = newMessage(type('request'), {
+      transaction_id: record.id,
+      signature_request: {
+        context: 'did:sov',
+        method: 'add-signature',
+        signature_type: 'default',
+        signer_goal_code: signerGoal,
+        author_goal_code:
+          signerGoal === WRITE_DID_GOAL ? 'aries.transaction.register_public_did' : 'aries.transaction.ledger.write',
+      },
+      timing: { expires_time: null },
+      messages_attach: { '@id': record.attachId, 'mime-type': 'application/json', data: { json: body } },
+      endorser_write_txn: false,
+    })
+    this.save(record)
+    await this.agent.sendOnConnection(this.agent.connections.require(connectionId), message)
+    return record
+  }
+
+  /** Endorser: adds its signature to the author's request, as it came (an opaque string), and answers. */
+  async endorse(id: string): Promise<void> {
+    const record = this.get(id)
+    if (record.role !== 'endorser') throw new Error(`transaction ${id} is not one this agent endorses`)
+    const endorser = this.identity('endorser')
+    if (record.signerGoal !== ENDORSE_GOAL) throw new Error(`the goal ${record.signerGoal} is not supported`)
+    const request = new CustomRequest({ customRequest: record.request })
+    const named = (JSON.parse(record.request) as { endorser?: unknown }).endorser
+    if (named !== endorser.did) {
+      throw new Error(`the request names ${String(named)} as its endorser, not this endorser's ${endorser.did}`)
+    }
+    request.setMultiSignature({ identifier: endorser.did, signature: endorser.signatureFor(request) })
+    const endorsed = request.body
+    const message = this.response(record, 'transaction_endorsed', ENDORSE_GOAL, {
+      signature: { [endorser.did]: endorsed },
+    })
+    this.save({ ...record, state: 'transaction_endorsed', endorsed })
+    await this.agent.sendOnConnection(this.agent.connections.require(record.connectionId), {
+      ...message,
+      endorser_did: endorser.did,
+    })
+  }
+
+  async refuse(id: string): Promise<void> {
+    const record = this.get(id)
+    if (record.role !== 'endorser') throw new Error(`transaction ${id} is not one this agent endorses`)
+    const message = this.response(record, 'transaction_refused', REFUSE_GOAL, {})
+    this.save({ ...record, state: 'transaction_refused' })
+    await this.agent.sendOnConnection(this.agent.connections.require(record.connectionId), message)
+  }
+
+  private response(
+    record: TransactionRecord,
+    state: TransactionState,
+    goal: string,
+    extra: Record<string, unknown>,
+  ): DidCommMessage {
+    const name = state === 'transaction_refused' ? 'refuse' : 'endorse'
+    return newMessage(type(name), {
+      transaction_id: record.theirId,
+      thread_id: record.id,
+      signature_response: {
+        message_id: record.attachId,
+        context: 'did:sov',
+        method: 'add-signature',
+        signer_goal_code: goal,
+        signature_type: 'default',
+        ...extra,
+      },
+      state,
+    })
+  }
+
+  /** Author: submits the endorsed request exactly as the endorser returned it, then acks. */
+  async write(id: string): Promise<void> {
+    const record = this.get(id)
+    if (record.state !== 'transaction_endorsed' || !record.endorsed) {
+      throw new Error(`transaction ${id} is ${record.state}, not endorsed`)
+    }
+    const ledger = await this.ledger()
+    const result = await ledger.write(new CustomRequest({ customRequest: record.endorsed }))
+    this.save({ ...record, state: 'transaction_acked', written: { seqNo: result.seqNo } })
+    const ack = newMessage(type('ack'), { status: 'OK', thread_id: record.id })
+    await this.agent.sendOnConnection(this.agent.connections.require(record.connectionId), ack)
+  }
+}
+
+export function registerTransactions(agent: ReferenceAgent): void {
+  agent.register('transactions', 1, 'transaction_my_job', async (ctx) => {
+    const job = ctx.message.job
+    if (!ctx.connection || (job !== 'TRANSACTION_AUTHOR' && job !== 'TRANSACTION_ENDORSER')) return
+    agent.transactions.theirJobs.push({ connectionId: ctx.connection.id, job })
+  })
+  agent.register('transactions', 1, 'request', (ctx) => onRequest(agent, ctx))
+  agent.register('transactions', 1, 'endorse', (ctx) => onResponse(agent, ctx, 'transaction_endorsed'))
+  agent.register('transactions', 1, 'refuse', (ctx) => onResponse(agent, ctx, 'transaction_refused'))
+  agent.register('transactions', 1, 'ack', (ctx) => onThreaded(agent, ctx, 'transaction_acked'))
+  agent.register('transactions', 1, 'cancel', (ctx) => onThreaded(agent, ctx, 'transaction_cancelled'))
+  agent.register('transactions', 1, 'resend', (ctx) => onThreaded(agent, ctx, 'transaction_resent_received'))
+}
+
+/** Endorser: keeps the request as it came; the scenario (or its controller) decides to endorse or refuse. */
+async function onRequest(agent: ReferenceAgent, ctx: InboundContext): Promise<void> {
+  const connection = ctx.connection
+  const m = ctx.message as Record<string, unknown> & {
+    messages_attach?: { '@id'?: unknown; data?: { json?: unknown } }
+    signature_request?: { signer_goal_code?: unknown }
+  }
+  const body = m.messages_attach?.data?.json
+  if (!connection || typeof m.transaction_id !== 'string' || typeof body !== 'string') {
+    agent.logger.warn({ id: m['@id'] }, 'transactions request without a connection, transaction_id or request string')
+    return
+  }
+  agent.transactions.save({
+    id: randomUUID(),
+    role: 'endorser',
+    connectionId: connection.id,
+    state: 'request_received',
+    theirId: m.transaction_id,
+    request: body,
+    attachId: String(m.messages_attach?.['@id'] ?? ''),
+    signerGoal: String(m.signature_request?.signer_goal_code ?? ''),
+  })
+}
+
+/** Author: an endorse or refuse names the author's record by `transaction_id`. */
+async function onResponse(agent: ReferenceAgent, ctx: InboundContext, state: TransactionState): Promise<void> {
+  const m = ctx.message as Record<string, unknown> & {
+    signature_response?: { signature?: Record<string, unknown> }
+  }
+  const record = typeof m.transaction_id === 'string' ? agent.transactions.find(m.transaction_id) : undefined
+  if (!ctx.connection || !record || record.role !== 'author' || record.connectionId !== ctx.connection.id) {
+    agent.logger.warn({ id: m['@id'], transaction: m.transaction_id }, 'endorse or refuse for no request of ours')
+    return
+  }
+  const endorsed = typeof m.endorser_did === 'string' ? m.signature_response?.signature?.[m.endorser_did] : undefined
+  agent.transactions.save({
+    ...record,
+    state,
+    theirId: typeof m.thread_id === 'string' ? m.thread_id : record.theirId,
+    ...(typeof endorsed === 'string' ? { endorsed } : {}),
+  })
+}
+
+/** Endorser: ack, cancel and resend name the author's record by `thread_id`. */
+async function onThreaded(agent: ReferenceAgent, ctx: InboundContext, state: TransactionState): Promise<void> {
+  const record = ctx.connection ? agent.transactions.byTheirId(ctx.connection.id, ctx.message.thread_id) : undefined
+  if (!record) {
+    agent.logger.warn({ id: ctx.message['@id'], thread: ctx.message.thread_id }, 'transactions message for no record')
+    return
+  }
+  agent.transactions.save({ ...record, state })
+}

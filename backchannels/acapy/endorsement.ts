@@ -1,0 +1,125 @@
+import type { Ledger } from '../../agents/indy-pool/resource.js'
+import { pollUntil } from '../../common/waitFor.js'
+import type { WaitOptions } from '../../contract/connections.js'
+import type { Endorsement, SchemaDraft, TransactionInfo, TransactionJob, TransactionState } from '../capabilities.js'
+import type { AdminApi } from './adminApi.js'
+
+/** ACA-Py's transaction record (webhook topic `endorse_transaction`) as the steps see it. */
+function info(record: Record<string, unknown>): TransactionInfo {
+  return {
+    id: String(record.transaction_id),
+    connectionId: String(record.connection_id),
+    state: record.state as TransactionState,
+  }
+}
+
+/** transactions/1.0 through ACA-Py's admin API (`/transactions/…`, ledger routes with `create_transaction_for_endorser`). */
+export class AcapyEndorsement implements Endorsement {
+  constructor(
+    private readonly api: AdminApi,
+    private readonly ledger: Ledger,
+  ) {}
+
+  /** A local sov DID, written by the trustee, then made public (ACA-Py then writes its endpoint ATTRIB itself). */
+  async ledgerDid(role: 'author' | 'endorser'): Promise<string> {
+    const created = await this.api.post(`create a DID for the ${role}`, '/wallet/did/create', {
+      method: 'sov',
+      options: { key_type: 'ed25519' },
+    })
+    const { did, verkey } = created.result as { did: string; verkey: string }
+    await this.ledger.registerNym(did, verkey, role === 'endorser' ? 'ENDORSER' : undefined)
+    await this.api.post(`make ${did} its public DID`, '/wallet/did/public', undefined, { params: { did } })
+    return did
+  }
+
+  async setJob(connectionId: string, job: TransactionJob): Promise<void> {
+    await this.api.post(`take the job ${job}`, `/transactions/${connectionId}/set-endorser-role`, undefined, {
+      params: { transaction_my_job: job },
+    })
+  }
+
+  /** ACA-Py emits no event when it records the peer's job: the connection's metadata is polled (bounded). */
+  async waitForPeerJob(connectionId: string, job: TransactionJob, options: WaitOptions = {}): Promise<void> {
+    let last: unknown
+    await pollUntil({
+      probe: async () => {
+        const answer = await this.api.get('read the connection metadata', `/connections/${connectionId}/metadata`)
+        last = (answer.results as Record<string, unknown> | undefined)?.transaction_jobs
+        return (last as { transaction_their_job?: unknown } | undefined)?.transaction_their_job === job
+          ? true
+          : undefined
+      },
+      timeoutMs: options.timeoutMs ?? this.api.timeoutMs,
+      awaited: `connection ${connectionId} at ${this.api.instance} to record the peer's job ${job}`,
+      seen: () => `transaction_jobs ${JSON.stringify(last) ?? 'none'}`,
+    })
+  }
+
+  async setEndorserInfo(connectionId: string, endorserDid: string, name: string): Promise<void> {
+    await this.api.post('set the endorser info', `/transactions/${connectionId}/set-endorser-info`, undefined, {
+      params: { endorser_did: endorserDid, endorser_name: name },
+    })
+  }
+
+  async requestSchemaEndorsement(
+    connectionId: string,
+    schema: SchemaDraft,
+  ): Promise<TransactionInfo & { schemaId: string }> {
+    const answer = await this.api.post(
+      'create a schema transaction for the endorser',
+      '/schemas',
+      { schema_name: schema.name, schema_version: schema.version, attributes: schema.attributes },
+      { params: { conn_id: connectionId, create_transaction_for_endorser: true } },
+    )
+    const txn = answer.txn as Record<string, unknown> | undefined
+    const schemaId = (answer.sent as { schema_id?: unknown } | undefined)?.schema_id
+    if (!txn?.transaction_id || typeof schemaId !== 'string') {
+      throw new Error(`ACA-Py made no schema transaction: ${JSON.stringify(answer)}`)
+    }
+    const sent = await this.api.post(
+      'send the endorsement request',
+      '/transactions/create-request',
+      {},
+      {
+        params: { tran_id: txn.transaction_id },
+      },
+    )
+    return { ...info(sent), schemaId }
+  }
+
+  async waitForRequest(connectionId: string, options: WaitOptions = {}): Promise<TransactionInfo> {
+    const record = await this.api.waitForWebhook(
+      'endorse_transaction',
+      (p) => p.connection_id === connectionId && p.state === 'request_received',
+      `a transactions request on connection ${connectionId} at ${this.api.instance}`,
+      options,
+    )
+    return info(record)
+  }
+
+  async endorse(transactionId: string): Promise<void> {
+    await this.api.post('endorse the transaction', `/transactions/${transactionId}/endorse`)
+  }
+
+  async refuse(transactionId: string): Promise<void> {
+    await this.api.post('refuse the transaction', `/transactions/${transactionId}/refuse`)
+  }
+
+  async write(transactionId: string): Promise<void> {
+    await this.api.post('write the endorsed transaction', `/transactions/${transactionId}/write`)
+  }
+
+  async waitForState(
+    transactionId: string,
+    state: TransactionState,
+    options: WaitOptions = {},
+  ): Promise<TransactionInfo> {
+    const record = await this.api.waitForWebhook(
+      'endorse_transaction',
+      (p) => p.transaction_id === transactionId && p.state === state,
+      `transaction ${transactionId} ${state} at ${this.api.instance}`,
+      options,
+    )
+    return info(record)
+  }
+}

@@ -1,0 +1,83 @@
+import type { ReferenceAgent } from '../../agents/reference/agent.js'
+import type { TransactionRecord } from '../../agents/reference/protocols/transactions.js'
+import type { Ledger } from '../../agents/indy-pool/resource.js'
+import { DEFAULT_WAIT_MS, type WaitOptions } from '../../contract/connections.js'
+import type { Endorsement, SchemaDraft, TransactionInfo, TransactionJob, TransactionState } from '../capabilities.js'
+
+const info = (r: TransactionRecord): TransactionInfo => ({ id: r.id, connectionId: r.connectionId, state: r.state })
+
+/** The reference agent's transactions/1.0, its ledger DIDs written by the run's trustee. */
+export class ReferenceEndorsement implements Endorsement {
+  constructor(
+    private readonly agent: ReferenceAgent,
+    private readonly ledger: Ledger,
+  ) {}
+
+  async ledgerDid(role: 'author' | 'endorser'): Promise<string> {
+    const identity = this.agent.transactions.newIdentity(role)
+    await this.ledger.registerNym(identity.did, identity.verkey, role === 'endorser' ? 'ENDORSER' : undefined)
+    return identity.did
+  }
+
+  setJob(connectionId: string, job: TransactionJob): Promise<void> {
+    return this.agent.transactions.setJob(connectionId, job)
+  }
+
+  async waitForPeerJob(connectionId: string, job: TransactionJob, options: WaitOptions = {}): Promise<void> {
+    await this.agent.transactions.theirJobs.waitFor({
+      pick: (j) => (j.connectionId === connectionId && j.job === job ? j : undefined),
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
+      awaited: `the peer's job ${job} on connection ${connectionId}`,
+    })
+  }
+
+  async setEndorserInfo(connectionId: string, endorserDid: string, name: string): Promise<void> {
+    this.agent.transactions.setEndorserInfo(connectionId, endorserDid, name)
+  }
+
+  async requestSchemaEndorsement(
+    connectionId: string,
+    schema: SchemaDraft,
+  ): Promise<TransactionInfo & { schemaId: string }> {
+    const { record, schemaId } = await this.agent.transactions.requestSchema(connectionId, schema)
+    return { ...info(record), schemaId }
+  }
+
+  waitForRequest(connectionId: string, options: WaitOptions = {}): Promise<TransactionInfo> {
+    return this.wait(
+      (r) => r.role === 'endorser' && r.connectionId === connectionId && r.state === 'request_received',
+      `a transactions request on connection ${connectionId}`,
+      options,
+    )
+  }
+
+  endorse(transactionId: string): Promise<void> {
+    return this.agent.transactions.endorse(transactionId)
+  }
+
+  refuse(transactionId: string): Promise<void> {
+    return this.agent.transactions.refuse(transactionId)
+  }
+
+  write(transactionId: string): Promise<void> {
+    return this.agent.transactions.write(transactionId)
+  }
+
+  waitForState(transactionId: string, state: TransactionState, options: WaitOptions = {}): Promise<TransactionInfo> {
+    return this.wait(
+      (r) => r.id === transactionId && r.state === state,
+      `transaction ${transactionId} ${state}`,
+      options,
+    )
+  }
+
+  private async wait(match: (r: TransactionRecord) => boolean, awaited: string, options: WaitOptions) {
+    const record = await this.agent.transactions.changes.waitFor({
+      pick: (r) => (match(r) ? r : undefined),
+      timeoutMs: options.timeoutMs ?? DEFAULT_WAIT_MS,
+      awaited,
+      seen: () => this.agent.tap.log.recent(),
+    })
+    return info(record)
+  }
+}

@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { Given, Then, When } from '@cucumber/cucumber'
+import type { TransactionJob } from '../backchannels/capabilities.js'
+import { ledgerOfRun } from '../runner/context.js'
+import { connect } from './support/connect.js'
+import { receivedBy, typePattern } from './support/trace.js'
+import type { ConformanceWorld } from './support/world.js'
+
+const AUTHOR = 'author'
+const ENDORSER = 'endorser'
+
+function endorsement(world: ConformanceWorld): NonNullable<ConformanceWorld['endorsement']> {
+  if (!world.endorsement) throw new Error('the author and the endorser are not set up in this scenario')
+  return world.endorsement
+}
+
+function transaction(world: ConformanceWorld, role: string): string {
+  const id = endorsement(world).transactions[role]
+  if (!id) throw new Error(`the ${role} has no transaction in this scenario yet`)
+  return id
+}
+
+function schemaOf(world: ConformanceWorld) {
+  const schema = endorsement(world).schema
+  if (!schema) throw new Error('no schema was asked for in this scenario')
+  return schema
+}
+
+/** The request the author sent, as the reference author traced it or the reference endorser received it. */
+function requestMessage(world: ConformanceWorld): Record<string, unknown> {
+  for (const [role, direction] of [
+    [AUTHOR, 'outbound'],
+    [ENDORSER, 'inbound'],
+  ] as const) {
+    const driver = world.as(role)
+    if (!driver.has('instrument')) continue
+    const sent = driver
+      .get('instrument')
+      .trace(direction)
+      .filter((e) => typePattern('transactions', 'request').test(e.type))
+      .at(-1)
+    if (sent) return sent.message
+  }
+  throw new Error('no transactions request in the reference agent’s trace')
+}
+
+function requestText(message: Record<string, unknown>): string {
+  const json = (message.messages_attach as { data?: { json?: unknown } } | undefined)?.data?.json
+  if (typeof json !== 'string')
+    throw new Error(`the request's messages_attach.data.json is not a string: ${JSON.stringify(json)}`)
+  return json
+}
+
+Given(
+  'the author and the endorser are connected, each with its DID on the ledger',
+  async function (this: ConformanceWorld) {
+    await connect(this, ENDORSER, AUTHOR)
+    const endorserDid = await this.the(ENDORSER, 'endorsement').ledgerDid('endorser')
+    const authorDid = await this.the(AUTHOR, 'endorsement').ledgerDid('author')
+    this.endorsement = { authorDid, endorserDid, transactions: {} }
+    this.observations.push(`author DID ${authorDid} (no ledger role), endorser DID ${endorserDid} (ENDORSER)`)
+  },
+)
+
+Given(
+  "each has taken its job on the connection, the author knowing the endorser's DID",
+  async function (this: ConformanceWorld) {
+    const jobs: Array<[string, TransactionJob, TransactionJob]> = [
+      [ENDORSER, 'TRANSACTION_ENDORSER', 'TRANSACTION_AUTHOR'],
+      [AUTHOR, 'TRANSACTION_AUTHOR', 'TRANSACTION_ENDORSER'],
+    ]
+    for (const [role, mine] of jobs) await this.the(role, 'endorsement').setJob(this.connection(role), mine)
+    const author = this.the(AUTHOR, 'endorsement')
+    await author.setEndorserInfo(this.connection(AUTHOR), endorsement(this).endorserDid, 'endorser')
+    for (const [role, , theirs] of jobs) {
+      await this.the(role, 'endorsement').waitForPeerJob(this.connection(role), theirs, this.wait)
+    }
+  },
+)
+
+Then('the {word} was told the job {word}', async function (this: ConformanceWorld, role: string, job: string) {
+  const told = await receivedBy(
+    this,
+    role,
+    (e) => typePattern('transactions', 'transaction_my_job').test(e.type) && e.connectionId === this.connection(role),
+    'transaction_my_job',
+  )
+  assert.equal(told.message.job, job, `the ${role} was told the job ${String(told.message.job)}`)
+})
+
+When('the author asks the endorser to endorse a new schema', async function (this: ConformanceWorld) {
+  const draft = { name: `conformance-${randomBytes(4).toString('hex')}`, version: '1.0', attributes: ['name', 'score'] }
+  const asked = await this.the(AUTHOR, 'endorsement').requestSchemaEndorsement(this.connection(AUTHOR), draft)
+  endorsement(this).schema = { ...draft, id: asked.schemaId }
+  endorsement(this).transactions[AUTHOR] = asked.id
+  this.observations.push(`the author asked for ${asked.schemaId} (its transaction ${asked.id}, ${asked.state})`)
+})
+
+When('the endorser {word} the request', async function (this: ConformanceWorld, decision: string) {
+  const endorser = this.the(ENDORSER, 'endorsement')
+  const request = await endorser.waitForRequest(this.connection(ENDORSER), this.wait)
+  endorsement(this).transactions[ENDORSER] = request.id
+  if (decision === 'endorses') await endorser.endorse(request.id)
+  else if (decision === 'refuses') await endorser.refuse(request.id)
+  else throw new Error(`the endorser cannot "${decision}" a request`)
+})
+
+When('the author writes the endorsed transaction', async function (this: ConformanceWorld) {
+  const author = this.the(AUTHOR, 'endorsement')
+  await author.waitForState(transaction(this, AUTHOR), 'transaction_endorsed', this.wait)
+  await author.write(transaction(this, AUTHOR))
+})
+
+Then(
+  'the endorser receives the request for that schema, naming the endorser and signed by the author',
+  async function (this: ConformanceWorld) {
+    const { authorDid, endorserDid } = endorsement(this)
+    const schema = schemaOf(this)
+    const entry = await receivedBy(
+      this,
+      ENDORSER,
+      (e) => typePattern('transactions', 'request').test(e.type),
+      'a request',
+    )
+    const m = entry.message
+    assert.equal(m.transaction_id, transaction(this, AUTHOR), 'transaction_id is not the author’s record id')
+    const facts = await ledgerOfRun().requestFacts(requestText(m))
+    this.observations.push(`the request: ${JSON.stringify(facts)}`)
+    assert.equal(facts.identifier, authorDid, 'the request is not from the author’s DID')
+    assert.equal(facts.endorser, endorserDid, 'the request does not name the endorser')
+    assert.equal(facts.signatures[authorDid], true, 'the request does not carry a valid signature of the author')
+    const data = facts.operation.data as { name?: unknown; version?: unknown; attr_names?: unknown } | undefined
+    assert.equal(facts.operation.type, '101', 'the request is not a SCHEMA')
+    assert.deepEqual(
+      { name: data?.name, version: data?.version, attrs: [...((data?.attr_names as string[]) ?? [])].sort() },
+      { name: schema.name, version: schema.version, attrs: [...schema.attributes].sort() },
+    )
+  },
+)
+
+Then(
+  'the author receives the endorsement: its own request, signed by the author and the endorser',
+  async function (this: ConformanceWorld) {
+    const { authorDid, endorserDid } = endorsement(this)
+    const entry = await receivedBy(
+      this,
+      AUTHOR,
+      (e) => typePattern('transactions', 'endorse').test(e.type),
+      'an endorse',
+    )
+    const m = entry.message as Record<string, unknown> & {
+      signature_response?: { message_id?: unknown; signature?: Record<string, unknown> }
+    }
+    const request = requestMessage(this)
+    assert.equal(m.transaction_id, request.transaction_id, 'transaction_id is not the author’s')
+    assert.equal(
+      m.signature_response?.message_id,
+      (request.messages_attach as { '@id'?: unknown } | undefined)?.['@id'],
+      'signature_response.message_id is not the id of the request’s attachment',
+    )
+    assert.equal(m.endorser_did, endorserDid, 'endorser_did is not the endorser’s DID')
+    const endorsed = m.signature_response?.signature?.[endorserDid]
+    assert.equal(typeof endorsed, 'string', `signature_response.signature has no request for ${endorserDid}`)
+    const ledger = ledgerOfRun()
+    const [asked, given] = await Promise.all([
+      ledger.requestFacts(requestText(request)),
+      ledger.requestFacts(endorsed as string),
+    ])
+    this.observations.push(`asked: ${JSON.stringify(asked)}`, `endorsed: ${JSON.stringify(given)}`)
+    assert.equal(given.identifier, authorDid, 'the endorsed request is not the author’s')
+    assert.equal(given.endorser, endorserDid, 'the endorsed request does not name the endorser')
+    assert.equal(given.reqId, asked.reqId, 'the endorsed request has another reqId than the one asked for')
+    assert.deepEqual(given.operation, asked.operation, 'the endorsed request asks for another write')
+    assert.deepEqual(given.signatures, { [authorDid]: true, [endorserDid]: true }, 'not signed by exactly both')
+  },
+)
+
+Then(
+  'the schema is on the ledger, written by the author and endorsed by the endorser',
+  async function (this: ConformanceWorld) {
+    const { authorDid, endorserDid } = endorsement(this)
+    const schema = schemaOf(this)
+    const ledger = ledgerOfRun()
+    const written = await ledger.readBack(
+      () => ledger.client.getSchema(schema.id),
+      `schema ${schema.id}`,
+      this.wait.timeoutMs,
+    )
+    const txn = await ledger.transaction(written.seqNo)
+    this.observations.push(`read back: schema ${schema.id} at seqNo ${written.seqNo}: ${JSON.stringify(txn)}`)
+    assert.equal(txn.type, '101', 'the transaction at that seqNo is not a SCHEMA')
+    assert.equal(txn.from, authorDid, 'the schema was not written as the author')
+    assert.equal(txn.endorser, endorserDid, 'the schema was not endorsed by the endorser')
+    assert.deepEqual(
+      [...txn.signers].sort(),
+      [authorDid, endorserDid].sort(),
+      'not signed by the author and the endorser',
+    )
+    assert.deepEqual([...written.attrNames].sort(), [...schema.attributes].sort(), 'other attributes than asked for')
+  },
+)
+
+Then("the endorser receives the author's ack", async function (this: ConformanceWorld) {
+  const ack = await receivedBy(this, ENDORSER, (e) => typePattern('transactions', 'ack').test(e.type), 'an ack')
+  assert.equal(
+    ack.message.thread_id,
+    requestMessage(this).transaction_id,
+    'the ack’s thread_id is not the author’s transaction_id',
+  )
+})
+
+Then("the {word}'s transaction is {word}", async function (this: ConformanceWorld, role: string, state: string) {
+  const states: Record<string, 'transaction_acked' | 'transaction_refused'> = {
+    acked: 'transaction_acked',
+    refused: 'transaction_refused',
+  }
+  const wanted = states[state]
+  if (!wanted) throw new Error(`no transaction state "${state}"`)
+  await this.the(role, 'endorsement').waitForState(transaction(this, role), wanted, this.wait)
+})
+
+Then('the author receives a refusal of its request', async function (this: ConformanceWorld) {
+  const entry = await receivedBy(this, AUTHOR, (e) => typePattern('transactions', 'refuse').test(e.type), 'a refuse')
+  const m = entry.message as Record<string, unknown> & { signature_response?: { signature?: unknown } }
+  assert.equal(m.transaction_id, requestMessage(this).transaction_id, 'transaction_id is not the author’s')
+  assert.equal(m.state, 'transaction_refused')
+  assert.equal(m.signature_response?.signature, undefined, 'a refusal carries a signature')
+})
+
+Then('the schema is not on the ledger', async function (this: ConformanceWorld) {
+  const schema = schemaOf(this)
+  const found = await ledgerOfRun().client.getSchema(schema.id)
+  this.observations.push(`read back: schema ${schema.id}: ${JSON.stringify(found)}`)
+  assert.equal(found, null, `the refused schema ${schema.id} is on the ledger`)
+})
