@@ -66,16 +66,21 @@ Given(
 Given(
   "each has taken its job on the connection, the author knowing the endorser's DID",
   async function (this: ConformanceWorld) {
-    const jobs: Array<[string, TransactionJob, TransactionJob]> = [
-      [ENDORSER, 'TRANSACTION_ENDORSER', 'TRANSACTION_AUTHOR'],
-      [AUTHOR, 'TRANSACTION_AUTHOR', 'TRANSACTION_ENDORSER'],
+    // One side at a time: ACA-Py keeps the jobs in one metadata record, and a job of its own taken while
+    // the peer's arrives can make two of them (StorageDuplicateError on every later read).
+    const jobs: Array<[string, TransactionJob, string]> = [
+      [ENDORSER, 'TRANSACTION_ENDORSER', AUTHOR],
+      [AUTHOR, 'TRANSACTION_AUTHOR', ENDORSER],
     ]
-    for (const [role, mine] of jobs) await this.the(role, 'endorsement').setJob(this.connection(role), mine)
-    const author = this.the(AUTHOR, 'endorsement')
-    await author.setEndorserInfo(this.connection(AUTHOR), endorsement(this).endorserDid, 'endorser')
-    for (const [role, , theirs] of jobs) {
-      await this.the(role, 'endorsement').waitForPeerJob(this.connection(role), theirs, this.wait)
+    for (const [role, job, peer] of jobs) {
+      await this.the(role, 'endorsement').setJob(this.connection(role), job)
+      await this.the(peer, 'endorsement').waitForPeerJob(this.connection(peer), job, this.wait)
     }
+    await this.the(AUTHOR, 'endorsement').setEndorserInfo(
+      this.connection(AUTHOR),
+      endorsement(this).endorserDid,
+      'endorser',
+    )
   },
 )
 

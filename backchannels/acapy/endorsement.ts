@@ -15,9 +15,14 @@ function info(record: Record<string, unknown>): TransactionInfo {
 
 /** transactions/1.0 through ACA-Py's admin API (`/transactions/…`, ledger routes with `create_transaction_for_endorser`). */
 export class AcapyEndorsement implements Endorsement {
+  /** The agent's public DID, made by ledgerDid: the issuer of what it authors. */
+  private publicDid?: string
+
   constructor(
     private readonly api: AdminApi,
     private readonly ledger: Ledger,
+    /** An askar-anoncreds wallet takes ledger objects on `/anoncreds/*` and refuses the legacy `/schemas`. */
+    private readonly anoncreds: boolean,
   ) {}
 
   /** A local sov DID, written by the trustee, then made public (ACA-Py then writes its endpoint ATTRIB itself). */
@@ -29,6 +34,7 @@ export class AcapyEndorsement implements Endorsement {
     const { did, verkey } = created.result as { did: string; verkey: string }
     await this.ledger.registerNym(did, verkey, role === 'endorser' ? 'ENDORSER' : undefined)
     await this.api.post(`make ${did} its public DID`, '/wallet/did/public', undefined, { params: { did } })
+    this.publicDid = did
     return did
   }
 
@@ -65,26 +71,46 @@ export class AcapyEndorsement implements Endorsement {
     connectionId: string,
     schema: SchemaDraft,
   ): Promise<TransactionInfo & { schemaId: string }> {
+    const { txn, schemaId } = this.anoncreds
+      ? await this.anoncredsSchema(connectionId, schema)
+      : await this.legacySchema(connectionId, schema)
+    if (!txn?.transaction_id || typeof schemaId !== 'string') {
+      throw new Error(`ACA-Py made no schema transaction for the endorser (schema id ${String(schemaId)})`)
+    }
+    // The route requires an expiry; an hour is far beyond any scenario.
+    const expires = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')
+    const sent = await this.api.post(
+      'send the endorsement request',
+      '/transactions/create-request',
+      { expires_time: expires },
+      { params: { tran_id: txn.transaction_id } },
+    )
+    return { ...info(sent), schemaId }
+  }
+
+  private async legacySchema(connectionId: string, schema: SchemaDraft) {
     const answer = await this.api.post(
       'create a schema transaction for the endorser',
       '/schemas',
       { schema_name: schema.name, schema_version: schema.version, attributes: schema.attributes },
       { params: { conn_id: connectionId, create_transaction_for_endorser: true } },
     )
-    const txn = answer.txn as Record<string, unknown> | undefined
-    const schemaId = (answer.sent as { schema_id?: unknown } | undefined)?.schema_id
-    if (!txn?.transaction_id || typeof schemaId !== 'string') {
-      throw new Error(`ACA-Py made no schema transaction: ${JSON.stringify(answer)}`)
+    return {
+      txn: answer.txn as Record<string, unknown> | undefined,
+      schemaId: (answer.sent as { schema_id?: unknown } | undefined)?.schema_id,
     }
-    const sent = await this.api.post(
-      'send the endorsement request',
-      '/transactions/create-request',
-      {},
-      {
-        params: { tran_id: txn.transaction_id },
-      },
-    )
-    return { ...info(sent), schemaId }
+  }
+
+  private async anoncredsSchema(connectionId: string, schema: SchemaDraft) {
+    if (!this.publicDid) throw new Error(`${this.api.instance} has no public DID to author a schema with`)
+    const answer = await this.api.post('create a schema transaction for the endorser', '/anoncreds/schema', {
+      schema: { issuerId: this.publicDid, name: schema.name, version: schema.version, attrNames: schema.attributes },
+      options: { create_transaction_for_endorser: true, endorser_connection_id: connectionId },
+    })
+    return {
+      txn: (answer.registration_metadata as { txn?: Record<string, unknown> } | undefined)?.txn,
+      schemaId: (answer.schema_state as { schema_id?: unknown } | undefined)?.schema_id,
+    }
   }
 
   async waitForRequest(connectionId: string, options: WaitOptions = {}): Promise<TransactionInfo> {

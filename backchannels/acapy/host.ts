@@ -99,7 +99,9 @@ export class AcapyHost extends BaseHost {
           didRotate: new AcapyDidRotate(api),
           ...(this.tenancy ? { tenancy: this.tenancy } : {}),
           ...(this.process ? { store: this.storeInspection(this.process, api, resources) } : {}),
-          ...(resources.ledger && !external ? { endorsement: new AcapyEndorsement(api, resources.ledger) } : {}),
+          ...(resources.ledger && !external
+            ? { endorsement: new AcapyEndorsement(api, resources.ledger, this.anoncredsWallet()) }
+            : {}),
         },
         {
           endorsement: external
@@ -129,6 +131,10 @@ export class AcapyHost extends BaseHost {
     }
     this.watch(this.process)
     this.reportedVersion = this.process.version
+  }
+
+  private anoncredsWallet(): boolean {
+    return ACAPY_VERSION_SPECS[this.ref.version as AcapyVersion].walletType === 'askar-anoncreds'
   }
 
   /** A dead agent ends every wait on it at once, with the reason, instead of letting each time out. */
