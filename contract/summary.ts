@@ -73,6 +73,8 @@ export interface StatementVerdicts {
   level: Statement['level']
   role: string
   check: string
+  /** Where the statement comes from, when no RFC is its source (e.g. a protocol as one agent defines it). */
+  source?: string
   verdicts: Array<{ agent: string; role: string; status: VerdictStatus; scenarios: string[]; expected?: boolean }>
 }
 

@@ -80,6 +80,18 @@ export function implementationReport(run: RunData, agent: string): string {
   if (statements.length && untested.length) {
     out.push(`Not exercised in this run: ${untested.map((st) => st.id).join(', ')}.`, '')
   }
+  // Where no RFC stands behind a statement, the claim is only as good as its source: say which.
+  const sourced = statements.filter(({ st }) => st.source)
+  if (sourced.length) {
+    out.push(
+      'No accepted RFC is the source of these statements; each is checked against the source named:',
+      '',
+      ...[...new Map(sourced.map(({ st }) => [st.id, st.source])).entries()].map(
+        ([id, source]) => `- ${id}: ${source}`,
+      ),
+      '',
+    )
+  }
   out.push('## Scenarios', '')
   if (played.length === 0) out.push('None.', '')
   for (const feature of new Set(played.map((s) => s.feature))) {

@@ -23,11 +23,13 @@ export async function ledgerForRun(opts: {
   tags: string | undefined
   genesisPath?: string
   out: Output
+  /** The pool needs root (chroot, mount namespaces). */
+  isRoot?: boolean
 }): Promise<{ ledger?: RunLedger; stop(): Promise<void> }> {
   const none = { stop: async () => {} }
   if (opts.genesisPath) return { ...none, ledger: { genesisPath: opts.genesisPath } }
   if (!selectionHas(LEDGER_TAG, opts.tags, indexFeatures())) return none
-  if (process.getuid?.() !== 0) {
+  if (!(opts.isRoot ?? process.getuid?.() === 0)) {
     return {
       ...none,
       ledger: { unavailable: 'the Indy pool needs root (chroot and mount namespaces); see the README' },

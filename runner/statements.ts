@@ -23,6 +23,7 @@ export function statementVerdicts(
     level: st.level,
     role: st.role,
     check: st.check,
+    ...(st.source ? { source: st.source } : {}),
     verdicts: agents.map((agent) => {
       const ran = scenarios.filter((s) => s.tags.includes(`@${st.id}`) && s.roles[st.role] === agent)
       const failed = ran.filter((s) => s.status === 'failed')

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { assignmentsFor, assignmentTagExpression, instancesNeeded } from '../runner/assignments.js'
-import { indexFeatures, unknownTags } from '../runner/features.js'
+import { indexFeatures, selectionHas, unknownTags } from '../runner/features.js'
 
 describe('role assignments', () => {
   it('assigns every agent to every role, pairs of the same agent included', () => {
@@ -56,8 +56,18 @@ describe('role assignments', () => {
       ['inviter', 'invitee'],
       ['agent', 'peer'],
       ['rotating_party', 'observing_party'],
+      ['author', 'endorser'],
       ['agency', 'peer'],
     ])
     assert.deepEqual(unknownTags('@connection and not @nope', index), ['@nope'])
+  })
+
+  it('knows which selections need the ledger, scenario by scenario', () => {
+    const index = indexFeatures()
+    assert.equal(selectionHas('@ledger', undefined, index), true, 'every feature is selected')
+    assert.equal(selectionHas('@ledger', '@endorsement', index), true)
+    assert.equal(selectionHas('@ledger', '@TXN-01', index), true, 'a scenario tag with the feature’s @ledger')
+    assert.equal(selectionHas('@ledger', '@connection or @RFC0794', index), false)
+    assert.equal(selectionHas('@ledger', '@endorsement and not @ledger', index), false)
   })
 })
