@@ -270,6 +270,12 @@ export interface Endorsement {
   /** Author: writes the endorsed transaction to the ledger, then acks. */
   write(transactionId: string): Promise<void>
   waitForState(transactionId: string, state: TransactionState, options?: WaitOptions): Promise<TransactionInfo>
+  /**
+   * The agent as the design's automatic endorser: every request endorsed as it arrives, with no
+   * controller step (ACA-Py: a process of its own started with `--endorser-protocol-role endorser
+   * --auto-endorse-transactions`, on first use). A driver of its own, with its own connections.
+   */
+  autoEndorser(): Promise<Driver>
 }
 
 export interface Capabilities {

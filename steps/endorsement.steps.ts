@@ -94,6 +94,17 @@ Then('the {word} was told the job {word}', async function (this: ConformanceWorl
   assert.equal(told.message.job, job, `the ${role} was told the job ${String(told.message.job)}`)
 })
 
+Given('the endorser is the automatic endorser', async function (this: ConformanceWorld) {
+  this.substitute(ENDORSER, await this.the(ENDORSER, 'endorsement').autoEndorser())
+})
+
+Then('the endorser endorses the request with no controller step', async function (this: ConformanceWorld) {
+  const endorser = this.the(ENDORSER, 'endorsement')
+  const request = await endorser.waitForRequest(this.connection(ENDORSER), this.wait)
+  endorsement(this).transactions[ENDORSER] = request.id
+  await endorser.waitForState(request.id, 'transaction_endorsed', this.wait)
+})
+
 When('the author asks the endorser to endorse a new schema', async function (this: ConformanceWorld) {
   const draft = { name: `conformance-${randomBytes(4).toString('hex')}`, version: '1.0', attributes: ['name', 'score'] }
   const asked = await this.the(AUTHOR, 'endorsement').requestSchemaEndorsement(this.connection(AUTHOR), draft)

@@ -1,7 +1,14 @@
 import type { Ledger } from '../../agents/indy-pool/resource.js'
 import { pollUntil } from '../../common/waitFor.js'
 import type { WaitOptions } from '../../contract/connections.js'
-import type { Endorsement, SchemaDraft, TransactionInfo, TransactionJob, TransactionState } from '../capabilities.js'
+import type {
+  Driver,
+  Endorsement,
+  SchemaDraft,
+  TransactionInfo,
+  TransactionJob,
+  TransactionState,
+} from '../capabilities.js'
 import type { AdminApi } from './adminApi.js'
 
 /** ACA-Py's transaction record (webhook topic `endorse_transaction`) as the steps see it. */
@@ -23,6 +30,8 @@ export class AcapyEndorsement implements Endorsement {
     private readonly ledger: Ledger,
     /** An askar-anoncreds wallet takes ledger objects on `/anoncreds/*` and refuses the legacy `/schemas`. */
     private readonly anoncreds: boolean,
+    /** The same version started as the automatic endorser, on first use. */
+    readonly autoEndorser: () => Promise<Driver>,
   ) {}
 
   /** A local sov DID, written by the trustee, then made public (ACA-Py then writes its endpoint ATTRIB itself). */

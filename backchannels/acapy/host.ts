@@ -5,6 +5,7 @@ import type { AxiosError } from 'axios'
 import type { AgentDescription, AgentFailure } from '../../contract/summary.js'
 import { within } from '../../common/waitFor.js'
 import { BaseHost, type HostSettings, type RunResources } from '../host.js'
+import type { Driver } from '../capabilities.js'
 import { AskarStoreInspection } from '../store/inspection.js'
 import { AdminApi } from './adminApi.js'
 import { AcapyConnections } from './connections.js'
@@ -29,7 +30,12 @@ export interface ExternalAcapy {
 
 export interface AcapyHostSettings extends HostSettings {
   external?: ExternalAcapy
+  /** Startup flags beside the harness's own (the endorser flags of an automatic endorser). */
+  extraArgs?: string[]
 }
+
+/** The design's automatic endorser: every request endorsed as it arrives (endorsement.md §2). */
+const AUTO_ENDORSER_FLAGS = ['--endorser-protocol-role', 'endorser', '--auto-endorse-transactions']
 
 /** ACA-Py, started by the harness (or running elsewhere), driven through its admin API and webhooks. */
 export class AcapyHost extends BaseHost {
@@ -43,6 +49,8 @@ export class AcapyHost extends BaseHost {
   /** Set while the harness restarts the agent itself: its exit is then no failure. */
   private restarting = false
   private readonly failWaits = (e: Error) => this.webhooks.log.fail(e)
+  /** This version started as the automatic endorser, once a scenario asks for it. */
+  private autoEndorserHost?: Promise<AcapyHost>
 
   constructor(
     ref: AgentRef,
@@ -68,6 +76,7 @@ export class AcapyHost extends BaseHost {
           webhookUrl,
           version: this.ref.version,
           ...(resources.ledger ? { genesisFile: resources.ledger.genesisPath } : {}),
+          ...(this.settings.extraArgs ? { extraArgs: this.settings.extraArgs } : {}),
         })
         adminUrl = this.process.adminUrl
         apiKey = this.process.apiKey
@@ -100,7 +109,11 @@ export class AcapyHost extends BaseHost {
           ...(this.tenancy ? { tenancy: this.tenancy } : {}),
           ...(this.process ? { store: this.storeInspection(this.process, api, resources) } : {}),
           ...(resources.ledger && !external
-            ? { endorsement: new AcapyEndorsement(api, resources.ledger, this.anoncredsWallet()) }
+            ? {
+                endorsement: new AcapyEndorsement(api, resources.ledger, this.anoncredsWallet(), () =>
+                  this.autoEndorser(resources),
+                ),
+              }
             : {}),
         },
         {
@@ -131,6 +144,25 @@ export class AcapyHost extends BaseHost {
     }
     this.watch(this.process)
     this.reportedVersion = this.process.version
+  }
+
+  /** A second process of this version with the automatic endorser's flags, started on first use and stopped with this host. */
+  private async autoEndorser(resources: RunResources): Promise<Driver> {
+    if (!this.autoEndorserHost) {
+      const host = new AcapyHost(this.ref, `${this.instance}-auto-endorser`, {
+        ...this.settings,
+        extraArgs: AUTO_ENDORSER_FLAGS,
+      })
+      this.autoEndorserHost = host.start(resources).then(
+        () => host,
+        async (e: unknown) => {
+          this.autoEndorserHost = undefined
+          await host.stop()
+          throw e
+        },
+      )
+    }
+    return (await this.autoEndorserHost).driver()
   }
 
   private anoncredsWallet(): boolean {
@@ -231,7 +263,9 @@ export class AcapyHost extends BaseHost {
   }
 
   async stop(): Promise<void> {
-    await Promise.allSettled([this.tenancy?.stop(), this.agency?.stop()])
+    const auto = this.autoEndorserHost
+    this.autoEndorserHost = undefined
+    await Promise.allSettled([this.tenancy?.stop(), this.agency?.stop(), auto?.then((h) => h.stop())])
     await this.process?.stop()
     this.process = undefined
     await this.webhooks.close()

@@ -2,7 +2,16 @@ import type { ReferenceAgent } from '../../agents/reference/agent.js'
 import type { TransactionRecord } from '../../agents/reference/protocols/transactions.js'
 import type { Ledger } from '../../agents/indy-pool/resource.js'
 import { DEFAULT_WAIT_MS, type WaitOptions } from '../../contract/connections.js'
-import type { Endorsement, SchemaDraft, TransactionInfo, TransactionJob, TransactionState } from '../capabilities.js'
+import {
+  CAPABILITY_NAMES,
+  capabilityDriver,
+  type Driver,
+  type Endorsement,
+  type SchemaDraft,
+  type TransactionInfo,
+  type TransactionJob,
+  type TransactionState,
+} from '../capabilities.js'
 
 const info = (r: TransactionRecord): TransactionInfo => ({ id: r.id, connectionId: r.connectionId, state: r.state })
 
@@ -11,6 +20,10 @@ export class ReferenceEndorsement implements Endorsement {
   constructor(
     private readonly agent: ReferenceAgent,
     private readonly ledger: Ledger,
+    /** The driver this capability belongs to, to make the automatic endorser's from. */
+    private readonly driver: () => Driver,
+    /** Endorses every request on the connections where it takes the endorser's job. */
+    private readonly automatic = false,
   ) {}
 
   async ledgerDid(role: 'author' | 'endorser'): Promise<string> {
@@ -20,7 +33,16 @@ export class ReferenceEndorsement implements Endorsement {
   }
 
   setJob(connectionId: string, job: TransactionJob): Promise<void> {
+    if (this.automatic && job === 'TRANSACTION_ENDORSER') this.agent.transactions.autoEndorse.add(connectionId)
     return this.agent.transactions.setJob(connectionId, job)
+  }
+
+  /** The same agent, its endorsement automatic: the reference agent needs no process of its own for it. */
+  async autoEndorser(): Promise<Driver> {
+    const base = this.driver()
+    const offered = Object.fromEntries(CAPABILITY_NAMES.filter((c) => base.has(c)).map((c) => [c, base.get(c)]))
+    const endorsement = new ReferenceEndorsement(this.agent, this.ledger, this.driver, true)
+    return capabilityDriver(base, { ...offered, endorsement })
   }
 
   async waitForPeerJob(connectionId: string, job: TransactionJob, options: WaitOptions = {}): Promise<void> {

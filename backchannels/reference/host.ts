@@ -49,7 +49,9 @@ export class ReferenceHost extends BaseHost {
           whileStopped: (work) => agent.wallet.whileClosed(work),
           createUnqualifiedDid: () => agent.wallet.createLegacyDid(),
         }),
-        ...(resources.ledger ? { endorsement: new ReferenceEndorsement(agent, resources.ledger) } : {}),
+        ...(resources.ledger
+          ? { endorsement: new ReferenceEndorsement(agent, resources.ledger, () => this.driver()) }
+          : {}),
       },
       {
         tenancy: 'the reference agent keeps one wallet: it is the peer outside a multitenant agent',

@@ -70,8 +70,18 @@ export class ConformanceWorld extends World<WorldParameters> {
     super(options)
   }
 
+  /** Role → the driver that plays it for the rest of the scenario instead of the run's (e.g. the agent's automatic endorser). */
+  private readonly substitutes: Record<string, Driver> = {}
+
+  /** From now on in this scenario, `driver` plays `role`: the same agent, set up otherwise. */
+  substitute(role: string, driver: Driver): void {
+    this.substitutes[role] = driver
+  }
+
   /** The agent playing `role`. */
   as(role: string): Driver {
+    const substitute = this.substitutes[role]
+    if (substitute) return substitute
     const instance = this.parameters.roles[role]
     if (!instance) throw new Error(`no agent plays the role ${role} in this scenario`)
     return driverOf(instance)

@@ -55,6 +55,8 @@ export class Transactions {
   readonly theirJobs = new EventLog<{ connectionId: string; job: TransactionJob }>((j) => `${j.connectionId} ${j.job}`)
   private readonly myJobs = new Map<string, TransactionJob>()
   private readonly endorserInfo = new Map<string, { did: string; name: string }>()
+  /** Connections on which this agent endorses every request as it arrives (the automatic endorser). */
+  readonly autoEndorse = new Set<string>()
   private readonly identities = new Map<'author' | 'endorser', LedgerIdentity>()
   private client?: Promise<LedgerClient>
 
@@ -261,7 +263,7 @@ async function onRequest(agent: ReferenceAgent, ctx: InboundContext): Promise<vo
     agent.logger.warn({ id: m['@id'] }, 'transactions request without a connection, transaction_id or request string')
     return
   }
-  agent.transactions.save({
+  const record = agent.transactions.save({
     id: randomUUID(),
     role: 'endorser',
     connectionId: connection.id,
@@ -271,6 +273,7 @@ async function onRequest(agent: ReferenceAgent, ctx: InboundContext): Promise<vo
     attachId: String(m.messages_attach?.['@id'] ?? ''),
     signerGoal: String(m.signature_request?.signer_goal_code ?? ''),
   })
+  if (agent.transactions.autoEndorse.has(connection.id)) await agent.transactions.endorse(record.id)
 }
 
 /** Author: an endorse or refuse names the author's record by `transaction_id`. */
