@@ -252,9 +252,10 @@ export interface SchemaDraft {
 export interface Endorsement {
   /**
    * A fresh DID of the agent, written to the ledger through the trustee (an endorser's with the ENDORSER
-   * role, an author's with none) and made the agent's public DID.
+   * role, an author's with none) and made the agent's public DID. An automatic author's DID is made
+   * public over its connection to the endorser, whose DID it must already know.
    */
-  ledgerDid(role: 'author' | 'endorser'): Promise<string>
+  ledgerDid(role: 'author' | 'endorser', connectionId: string): Promise<string>
   /** Takes the job on the connection and tells the peer (transaction_my_job). */
   setJob(connectionId: string, job: TransactionJob): Promise<void>
   /** Waits until the agent has recorded the peer's job on the connection, as the peer's transaction_my_job told it. */
@@ -263,19 +264,23 @@ export interface Endorsement {
   setEndorserInfo(connectionId: string, endorserDid: string, name: string): Promise<void>
   /** Author: makes the schema's write request for the endorser on the connection and sends it for endorsement. */
   requestSchemaEndorsement(connectionId: string, schema: SchemaDraft): Promise<TransactionInfo & { schemaId: string }>
-  /** Endorser: the transaction the author on the connection asked to have endorsed. */
-  waitForRequest(connectionId: string, options?: WaitOptions): Promise<TransactionInfo>
+  /**
+   * Endorser: the transaction the author on the connection asked to have endorsed whose ledger request
+   * mentions `about` (a schema's name): an author may ask for other writes besides (its endpoint).
+   */
+  waitForRequest(connectionId: string, about: string, options?: WaitOptions): Promise<TransactionInfo>
   endorse(transactionId: string): Promise<void>
   refuse(transactionId: string): Promise<void>
   /** Author: writes the endorsed transaction to the ledger, then acks. */
   write(transactionId: string): Promise<void>
   waitForState(transactionId: string, state: TransactionState, options?: WaitOptions): Promise<TransactionInfo>
   /**
-   * The agent as the design's automatic endorser: every request endorsed as it arrives, with no
-   * controller step (ACA-Py: a process of its own started with `--endorser-protocol-role endorser
-   * --auto-endorse-transactions`, on first use). A driver of its own, with its own connections.
+   * The agent set up for the design's automatic flows in a role, with no controller step after the
+   * one call that starts a flow: the endorser endorses every request as it arrives; the author sends
+   * each request as it makes it and writes and acks each endorsement as it arrives. ACA-Py: a process
+   * of its own started with its endorser flags, on first use. A driver of its own, with its own connections.
    */
-  autoEndorser(): Promise<Driver>
+  automatic(role: 'author' | 'endorser'): Promise<Driver>
 }
 
 export interface Capabilities {

@@ -1,18 +1,32 @@
 @endorsement @ledger @roles:author,endorser @needs:endorsement
-Feature: The automatic endorser (--auto-endorse-transactions)
+Feature: The automatic endorsement flows (--auto-endorse-transactions, --auto-request-endorsement, --auto-write-transactions)
   The design of the automatic endorser flows: an endorser set up by configuration endorses every
-  request as it arrives, with no controller step. ACA-Py's automatic endorser is a process of its own,
-  started on first use with its endorser flags; the reference agent needs none. Statements:
-  features/statements/transactions-1.0.json; every write is read back from the pool.
+  request as it arrives; an author set up so sends each request as it makes it, and writes and acks
+  each endorsement as it arrives; neither needs a controller step after the one call that starts a
+  flow. ACA-Py in an automatic role is a process of its own, started on first use with that role's
+  flags; the reference agent needs none. Statements: features/statements/transactions-1.0.json;
+  every write is read back from the pool.
 
   @TXN-09 @reference:author
   Scenario: the automatic endorser endorses a request as it arrives, with no controller step
-    Given the endorser is the automatic endorser
-    And the author and the endorser are connected, each with its DID on the ledger
-    And each has taken its job on the connection, the author knowing the endorser's DID
+    Given the endorser is set up for the automatic flow
+    And the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
     When the author asks the endorser to endorse a new schema
     Then the endorser endorses the request with no controller step
     And the author receives the endorsement: its own request, signed by the author and the endorser
     When the author writes the endorsed transaction
     Then the schema is on the ledger, written by the author and endorsed by the endorser
     And the endorser's transaction is acked
+
+  @TXN-10 @reference:endorser
+  Scenario: the automatic author sends its request at once, and writes and acks the endorsement with no controller step
+    Given the author is set up for the automatic flow
+    And the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    When the author asks the endorser to endorse a new schema
+    Then the endorser receives the request for that schema, naming the endorser and signed by the author
+    When the endorser endorses the request
+    Then the author writes it and acks with no controller step
+    And the schema is on the ledger, written by the author and endorsed by the endorser
+    And the endorser receives the author's ack

@@ -7,8 +7,8 @@ Feature: Transaction endorsement (ACA-Py's transactions/1.0) on the Indy pool
   back from the run's pool with the harness's own client: an agent's word alone is never the verdict.
 
   Background:
-    Given the author and the endorser are connected, each with its DID on the ledger
-    And each has taken its job on the connection, the author knowing the endorser's DID
+    Given the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
 
   @TXN-07 @reference:endorser
   Scenario: the author tells the endorser its job

@@ -27,8 +27,9 @@ function schemaOf(world: ConformanceWorld) {
   return schema
 }
 
-/** The request the author sent, as the reference author traced it or the reference endorser received it. */
+/** The schema's request, as the reference author traced it or the reference endorser received it. */
 function requestMessage(world: ConformanceWorld): Record<string, unknown> {
+  const about = schemaOf(world).name
   for (const [role, direction] of [
     [AUTHOR, 'outbound'],
     [ENDORSER, 'inbound'],
@@ -38,7 +39,7 @@ function requestMessage(world: ConformanceWorld): Record<string, unknown> {
     const sent = driver
       .get('instrument')
       .trace(direction)
-      .filter((e) => typePattern('transactions', 'request').test(e.type))
+      .filter((e) => typePattern('transactions', 'request').test(e.type) && JSON.stringify(e.message).includes(about))
       .at(-1)
     if (sent) return sent.message
   }
@@ -53,18 +54,17 @@ function requestText(message: Record<string, unknown>): string {
 }
 
 Given(
-  'the author and the endorser are connected, each with its DID on the ledger',
+  'the author and the endorser are connected, the endorser with its DID on the ledger',
   async function (this: ConformanceWorld) {
     await connect(this, ENDORSER, AUTHOR)
-    const endorserDid = await this.the(ENDORSER, 'endorsement').ledgerDid('endorser')
-    const authorDid = await this.the(AUTHOR, 'endorsement').ledgerDid('author')
-    this.endorsement = { authorDid, endorserDid, transactions: {} }
-    this.observations.push(`author DID ${authorDid} (no ledger role), endorser DID ${endorserDid} (ENDORSER)`)
+    const endorserDid = await this.the(ENDORSER, 'endorsement').ledgerDid('endorser', this.connection(ENDORSER))
+    this.endorsement = { authorDid: '', endorserDid, transactions: {} }
+    this.observations.push(`endorser DID ${endorserDid} (ENDORSER)`)
   },
 )
 
 Given(
-  "each has taken its job on the connection, the author knowing the endorser's DID",
+  "each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger",
   async function (this: ConformanceWorld) {
     // One side at a time: ACA-Py keeps the jobs in one metadata record, and a job of its own taken while
     // the peer's arrives can make two of them (StorageDuplicateError on every later read).
@@ -81,6 +81,10 @@ Given(
       endorsement(this).endorserDid,
       'endorser',
     )
+    // After the endorser info: an automatic author's DID goes public through its endorser.
+    const authorDid = await this.the(AUTHOR, 'endorsement').ledgerDid('author', this.connection(AUTHOR))
+    endorsement(this).authorDid = authorDid
+    this.observations.push(`author DID ${authorDid} (no ledger role)`)
   },
 )
 
@@ -94,13 +98,18 @@ Then('the {word} was told the job {word}', async function (this: ConformanceWorl
   assert.equal(told.message.job, job, `the ${role} was told the job ${String(told.message.job)}`)
 })
 
-Given('the endorser is the automatic endorser', async function (this: ConformanceWorld) {
-  this.substitute(ENDORSER, await this.the(ENDORSER, 'endorsement').autoEndorser())
+Given('the {word} is set up for the automatic flow', async function (this: ConformanceWorld, role: string) {
+  if (role !== AUTHOR && role !== ENDORSER) throw new Error(`no automatic flow for the ${role}`)
+  this.substitute(role, await this.the(role, 'endorsement').automatic(role))
+})
+
+Then('the author writes it and acks with no controller step', async function (this: ConformanceWorld) {
+  await this.the(AUTHOR, 'endorsement').waitForState(transaction(this, AUTHOR), 'transaction_acked', this.wait)
 })
 
 Then('the endorser endorses the request with no controller step', async function (this: ConformanceWorld) {
   const endorser = this.the(ENDORSER, 'endorsement')
-  const request = await endorser.waitForRequest(this.connection(ENDORSER), this.wait)
+  const request = await endorser.waitForRequest(this.connection(ENDORSER), schemaOf(this).name, this.wait)
   endorsement(this).transactions[ENDORSER] = request.id
   await endorser.waitForState(request.id, 'transaction_endorsed', this.wait)
 })
@@ -115,7 +124,7 @@ When('the author asks the endorser to endorse a new schema', async function (thi
 
 When('the endorser {word} the request', async function (this: ConformanceWorld, decision: string) {
   const endorser = this.the(ENDORSER, 'endorsement')
-  const request = await endorser.waitForRequest(this.connection(ENDORSER), this.wait)
+  const request = await endorser.waitForRequest(this.connection(ENDORSER), schemaOf(this).name, this.wait)
   endorsement(this).transactions[ENDORSER] = request.id
   if (decision === 'endorses') await endorser.endorse(request.id)
   else if (decision === 'refuses') await endorser.refuse(request.id)
@@ -136,8 +145,8 @@ Then(
     const entry = await receivedBy(
       this,
       ENDORSER,
-      (e) => typePattern('transactions', 'request').test(e.type),
-      'a request',
+      (e) => typePattern('transactions', 'request').test(e.type) && JSON.stringify(e.message).includes(schema.name),
+      `a request about ${schema.name}`,
     )
     const m = entry.message
     assert.equal(m.transaction_id, transaction(this, AUTHOR), 'transaction_id is not the author’s record id')

@@ -20,6 +20,13 @@ function info(record: Record<string, unknown>): TransactionInfo {
   }
 }
 
+/** The ledger request a record holds, as text (ACA-Py keeps some as objects). */
+function requestText(record: Record<string, unknown>): string {
+  const attach = (record.messages_attach as Array<{ data?: { json?: unknown } }> | undefined)?.[0]
+  const json = attach?.data?.json
+  return typeof json === 'string' ? json : JSON.stringify(json ?? null)
+}
+
 /** transactions/1.0 through ACA-Py's admin API (`/transactions/…`, ledger routes with `create_transaction_for_endorser`). */
 export class AcapyEndorsement implements Endorsement {
   /** The agent's public DID, made by ledgerDid: the issuer of what it authors. */
@@ -30,19 +37,23 @@ export class AcapyEndorsement implements Endorsement {
     private readonly ledger: Ledger,
     /** An askar-anoncreds wallet takes ledger objects on `/anoncreds/*` and refuses the legacy `/schemas`. */
     private readonly anoncreds: boolean,
-    /** The same version started as the automatic endorser, on first use. */
-    readonly autoEndorser: () => Promise<Driver>,
+    /** The same version started for a role's automatic flow, on first use. */
+    readonly automatic: (role: 'author' | 'endorser') => Promise<Driver>,
+    /** The role whose automatic flow this instance was started for (its endorser flags). */
+    private readonly automaticIn?: 'author' | 'endorser',
   ) {}
 
   /** A local sov DID, written by the trustee, then made public (ACA-Py then writes its endpoint ATTRIB itself). */
-  async ledgerDid(role: 'author' | 'endorser'): Promise<string> {
+  async ledgerDid(role: 'author' | 'endorser', connectionId: string): Promise<string> {
     const created = await this.api.post(`create a DID for the ${role}`, '/wallet/did/create', {
       method: 'sov',
       options: { key_type: 'ed25519' },
     })
     const { did, verkey } = created.result as { did: string; verkey: string }
     await this.ledger.registerNym(did, verkey, role === 'endorser' ? 'ENDORSER' : undefined)
-    await this.api.post(`make ${did} its public DID`, '/wallet/did/public', undefined, { params: { did } })
+    // An author by its flags writes nothing itself: its endpoint ATTRIB goes to the endorser of this connection.
+    const params = this.automaticIn === 'author' ? { did, conn_id: connectionId } : { did }
+    await this.api.post(`make ${did} its public DID`, '/wallet/did/public', undefined, { params })
     this.publicDid = did
     return did
   }
@@ -86,6 +97,8 @@ export class AcapyEndorsement implements Endorsement {
     if (!txn?.transaction_id || typeof schemaId !== 'string') {
       throw new Error(`ACA-Py made no schema transaction for the endorser (schema id ${String(schemaId)})`)
     }
+    // The automatic author (--auto-request-endorsement) has sent the request already.
+    if (this.automaticIn === 'author') return { ...info(txn), schemaId }
     // The route requires an expiry; an hour is far beyond any scenario.
     const expires = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')
     const sent = await this.api.post(
@@ -122,11 +135,11 @@ export class AcapyEndorsement implements Endorsement {
     }
   }
 
-  async waitForRequest(connectionId: string, options: WaitOptions = {}): Promise<TransactionInfo> {
+  async waitForRequest(connectionId: string, about: string, options: WaitOptions = {}): Promise<TransactionInfo> {
     const record = await this.api.waitForWebhook(
       'endorse_transaction',
-      (p) => p.connection_id === connectionId && p.state === 'request_received',
-      `a transactions request on connection ${connectionId} at ${this.api.instance}`,
+      (p) => p.connection_id === connectionId && p.state === 'request_received' && requestText(p).includes(about),
+      `a transactions request about ${about} on connection ${connectionId} at ${this.api.instance}`,
       options,
     )
     return info(record)

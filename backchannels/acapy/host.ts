@@ -30,12 +30,18 @@ export interface ExternalAcapy {
 
 export interface AcapyHostSettings extends HostSettings {
   external?: ExternalAcapy
-  /** Startup flags beside the harness's own (the endorser flags of an automatic endorser). */
-  extraArgs?: string[]
+  /** The role whose automatic endorsement flow this instance runs, with that role's startup flags. */
+  automaticIn?: 'author' | 'endorser'
 }
 
-/** The design's automatic endorser: every request endorsed as it arrives (endorsement.md §2). */
-const AUTO_ENDORSER_FLAGS = ['--endorser-protocol-role', 'endorser', '--auto-endorse-transactions']
+/** The design's automatic flows per role, as ACA-Py's demo runs them (endorsement.md §2). */
+const AUTOMATIC_FLAGS: Record<'author' | 'endorser', string[]> = {
+  endorser: ['--endorser-protocol-role', 'endorser', '--auto-endorse-transactions'],
+  author: [
+    ...['--endorser-protocol-role', 'author', '--endorser-alias', 'endorser'],
+    ...['--auto-request-endorsement', '--auto-write-transactions'],
+  ],
+}
 
 /** ACA-Py, started by the harness (or running elsewhere), driven through its admin API and webhooks. */
 export class AcapyHost extends BaseHost {
@@ -49,8 +55,8 @@ export class AcapyHost extends BaseHost {
   /** Set while the harness restarts the agent itself: its exit is then no failure. */
   private restarting = false
   private readonly failWaits = (e: Error) => this.webhooks.log.fail(e)
-  /** This version started as the automatic endorser, once a scenario asks for it. */
-  private autoEndorserHost?: Promise<AcapyHost>
+  /** This version started for a role's automatic flow, once a scenario asks for it. */
+  private readonly automaticHosts = new Map<'author' | 'endorser', Promise<AcapyHost>>()
 
   constructor(
     ref: AgentRef,
@@ -76,7 +82,7 @@ export class AcapyHost extends BaseHost {
           webhookUrl,
           version: this.ref.version,
           ...(resources.ledger ? { genesisFile: resources.ledger.genesisPath } : {}),
-          ...(this.settings.extraArgs ? { extraArgs: this.settings.extraArgs } : {}),
+          ...(this.settings.automaticIn ? { extraArgs: AUTOMATIC_FLAGS[this.settings.automaticIn] } : {}),
         })
         adminUrl = this.process.adminUrl
         apiKey = this.process.apiKey
@@ -110,8 +116,12 @@ export class AcapyHost extends BaseHost {
           ...(this.process ? { store: this.storeInspection(this.process, api, resources) } : {}),
           ...(resources.ledger && !external
             ? {
-                endorsement: new AcapyEndorsement(api, resources.ledger, this.anoncredsWallet(), () =>
-                  this.autoEndorser(resources),
+                endorsement: new AcapyEndorsement(
+                  api,
+                  resources.ledger,
+                  this.anoncredsWallet(),
+                  (role) => this.automatic(role, resources),
+                  this.settings.automaticIn,
                 ),
               }
             : {}),
@@ -146,23 +156,22 @@ export class AcapyHost extends BaseHost {
     this.reportedVersion = this.process.version
   }
 
-  /** A second process of this version with the automatic endorser's flags, started on first use and stopped with this host. */
-  private async autoEndorser(resources: RunResources): Promise<Driver> {
-    if (!this.autoEndorserHost) {
-      const host = new AcapyHost(this.ref, `${this.instance}-auto-endorser`, {
-        ...this.settings,
-        extraArgs: AUTO_ENDORSER_FLAGS,
-      })
-      this.autoEndorserHost = host.start(resources).then(
+  /** A second process of this version with a role's automatic flags, started on first use and stopped with this host. */
+  private async automatic(role: 'author' | 'endorser', resources: RunResources): Promise<Driver> {
+    let started = this.automaticHosts.get(role)
+    if (!started) {
+      const host = new AcapyHost(this.ref, `${this.instance}-auto-${role}`, { ...this.settings, automaticIn: role })
+      started = host.start(resources).then(
         () => host,
         async (e: unknown) => {
-          this.autoEndorserHost = undefined
+          this.automaticHosts.delete(role)
           await host.stop()
           throw e
         },
       )
+      this.automaticHosts.set(role, started)
     }
-    return (await this.autoEndorserHost).driver()
+    return (await started).driver()
   }
 
   private anoncredsWallet(): boolean {
@@ -263,9 +272,9 @@ export class AcapyHost extends BaseHost {
   }
 
   async stop(): Promise<void> {
-    const auto = this.autoEndorserHost
-    this.autoEndorserHost = undefined
-    await Promise.allSettled([this.tenancy?.stop(), this.agency?.stop(), auto?.then((h) => h.stop())])
+    const automatic = [...this.automaticHosts.values()].map((h) => h.then((host) => host.stop()))
+    this.automaticHosts.clear()
+    await Promise.allSettled([this.tenancy?.stop(), this.agency?.stop(), ...automatic])
     await this.process?.stop()
     this.process = undefined
     await this.webhooks.close()

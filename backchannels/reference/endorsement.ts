@@ -22,8 +22,8 @@ export class ReferenceEndorsement implements Endorsement {
     private readonly ledger: Ledger,
     /** The driver this capability belongs to, to make the automatic endorser's from. */
     private readonly driver: () => Driver,
-    /** Endorses every request on the connections where it takes the endorser's job. */
-    private readonly automatic = false,
+    /** The role whose automatic flow it follows on the connections where it takes that role's job. */
+    private readonly automaticIn?: 'author' | 'endorser',
   ) {}
 
   async ledgerDid(role: 'author' | 'endorser'): Promise<string> {
@@ -33,15 +33,19 @@ export class ReferenceEndorsement implements Endorsement {
   }
 
   setJob(connectionId: string, job: TransactionJob): Promise<void> {
-    if (this.automatic && job === 'TRANSACTION_ENDORSER') this.agent.transactions.autoEndorse.add(connectionId)
+    if (this.automaticIn === 'endorser' && job === 'TRANSACTION_ENDORSER') {
+      this.agent.transactions.autoEndorse.add(connectionId)
+    }
+    if (this.automaticIn === 'author' && job === 'TRANSACTION_AUTHOR')
+      this.agent.transactions.autoWrite.add(connectionId)
     return this.agent.transactions.setJob(connectionId, job)
   }
 
   /** The same agent, its endorsement automatic: the reference agent needs no process of its own for it. */
-  async autoEndorser(): Promise<Driver> {
+  async automatic(role: 'author' | 'endorser'): Promise<Driver> {
     const base = this.driver()
     const offered = Object.fromEntries(CAPABILITY_NAMES.filter((c) => base.has(c)).map((c) => [c, base.get(c)]))
-    const endorsement = new ReferenceEndorsement(this.agent, this.ledger, this.driver, true)
+    const endorsement = new ReferenceEndorsement(this.agent, this.ledger, this.driver, role)
     return capabilityDriver(base, { ...offered, endorsement })
   }
 
@@ -65,10 +69,10 @@ export class ReferenceEndorsement implements Endorsement {
     return { ...info(record), schemaId }
   }
 
-  waitForRequest(connectionId: string, options: WaitOptions = {}): Promise<TransactionInfo> {
+  waitForRequest(connectionId: string, about: string, options: WaitOptions = {}): Promise<TransactionInfo> {
     return this.wait(
-      (r) => r.role === 'endorser' && r.connectionId === connectionId && r.state === 'request_received',
-      `a transactions request on connection ${connectionId}`,
+      (r) => r.role === 'endorser' && r.connectionId === connectionId && r.request.includes(about),
+      `a transactions request about ${about} on connection ${connectionId}`,
       options,
     )
   }

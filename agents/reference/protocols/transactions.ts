@@ -57,6 +57,8 @@ export class Transactions {
   private readonly endorserInfo = new Map<string, { did: string; name: string }>()
   /** Connections on which this agent endorses every request as it arrives (the automatic endorser). */
   readonly autoEndorse = new Set<string>()
+  /** Connections on which this agent writes every endorsement as it arrives, and acks (the automatic author). */
+  readonly autoWrite = new Set<string>()
   private readonly identities = new Map<'author' | 'endorser', LedgerIdentity>()
   private client?: Promise<LedgerClient>
 
@@ -293,6 +295,9 @@ async function onResponse(agent: ReferenceAgent, ctx: InboundContext, state: Tra
     theirId: typeof m.thread_id === 'string' ? m.thread_id : record.theirId,
     ...(typeof endorsed === 'string' ? { endorsed } : {}),
   })
+  if (state === 'transaction_endorsed' && agent.transactions.autoWrite.has(record.connectionId)) {
+    await agent.transactions.write(record.id)
+  }
 }
 
 /** Endorser: ack, cancel and resend name the author's record by `thread_id`. */
