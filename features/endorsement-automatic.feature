@@ -30,3 +30,12 @@ Feature: The automatic endorsement flows (--auto-endorse-transactions, --auto-re
     Then the author writes it and acks with no controller step
     And the schema is on the ledger, written by the author and endorsed by the endorser
     And the endorser receives the author's ack
+
+  @TXN-11 @should @reference:endorser
+  Scenario: the automatic author's requests carry their ledger requests as text
+    Given the author is set up for the automatic flow
+    And the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    When the author asks the endorser to endorse a new schema
+    Then the endorser receives the request for that schema, naming the endorser and signed by the author
+    And every request the endorser received from the author carries its ledger request as text

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { Given, Then, When } from '@cucumber/cucumber'
 import type { TransactionJob } from '../backchannels/capabilities.js'
+import { WaitTimeoutError } from '../common/waitFor.js'
 import { ledgerOfRun } from '../runner/context.js'
 import { connect } from './support/connect.js'
 import { receivedBy, typePattern } from './support/trace.js'
@@ -259,3 +260,36 @@ Then('the schema is not on the ledger', async function (this: ConformanceWorld) 
   this.observations.push(`read back: schema ${schema.id}: ${JSON.stringify(found)}`)
   assert.equal(found, null, `the refused schema ${schema.id} is on the ledger`)
 })
+
+Then(
+  'every request the endorser received from the author carries its ledger request as text',
+  async function (this: ConformanceWorld) {
+    // The request that made the author's DID public, if the author asked for one (ACA-Py does, for its
+    // endpoint ATTRIB): it is sent before the schema's, but nothing says it is delivered first.
+    const { authorDid } = endorsement(this)
+    const schema = schemaOf(this)
+    await receivedBy(
+      this,
+      ENDORSER,
+      (e) =>
+        typePattern('transactions', 'request').test(e.type) &&
+        JSON.stringify(e.message).includes(authorDid) &&
+        !JSON.stringify(e.message).includes(schema.name),
+      'a request for the author’s own DID',
+    ).catch((e: unknown) => {
+      if (!(e instanceof WaitTimeoutError)) throw e
+    })
+    const requests = this.instrument(ENDORSER)
+      .trace('inbound')
+      .filter((e) => typePattern('transactions', 'request').test(e.type))
+    const objects = requests.filter(
+      (e) => typeof (e.message.messages_attach as { data?: { json?: unknown } } | undefined)?.data?.json !== 'string',
+    )
+    this.observations.push(...requests.map((e) => `request ${e.id}: ${JSON.stringify(e.message.messages_attach)}`))
+    assert.deepEqual(
+      objects.map((e) => e.id),
+      [],
+      `${objects.length} of ${requests.length} requests carry their ledger request as an object, its reqId a JSON number`,
+    )
+  },
+)
