@@ -262,8 +262,15 @@ export interface Endorsement {
   waitForPeerJob(connectionId: string, job: TransactionJob, options?: WaitOptions): Promise<void>
   /** Author: the endorser the connection leads to, by its public DID. */
   setEndorserInfo(connectionId: string, endorserDid: string, name: string): Promise<void>
-  /** Author: makes the schema's write request for the endorser on the connection and sends it for endorsement. */
-  requestSchemaEndorsement(connectionId: string, schema: SchemaDraft): Promise<TransactionInfo & { schemaId: string }>
+  /**
+   * Author: makes the schema's write request for the endorser on the connection and sends it for
+   * endorsement, to be endorsed before `expiresTime` (ISO 8601) where given.
+   */
+  requestSchemaEndorsement(
+    connectionId: string,
+    schema: SchemaDraft,
+    options?: { expiresTime?: string },
+  ): Promise<TransactionInfo & { schemaId: string }>
   /**
    * Endorser: the transaction the author on the connection asked to have endorsed whose ledger request
    * mentions `about` (a schema's name): an author may ask for other writes besides (its endpoint).

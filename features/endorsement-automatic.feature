@@ -39,3 +39,11 @@ Feature: The automatic endorsement flows (--auto-endorse-transactions, --auto-re
     When the author asks the endorser to endorse a new schema
     Then the endorser receives the request for that schema, naming the endorser and signed by the author
     And every request the endorser received from the author carries its ledger request as text
+
+  @TXN-12 @should @reference:author
+  Scenario: the automatic endorser does not endorse a request whose expiry has passed
+    Given the endorser is set up for the automatic flow
+    And the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    When the author asks the endorser to endorse a new schema, its expiry already past
+    Then the author receives no endorsement of its request

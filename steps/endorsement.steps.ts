@@ -115,13 +115,24 @@ Then('the endorser endorses the request with no controller step', async function
   await endorser.waitForState(request.id, 'transaction_endorsed', this.wait)
 })
 
-When('the author asks the endorser to endorse a new schema', async function (this: ConformanceWorld) {
-  const draft = { name: `conformance-${randomBytes(4).toString('hex')}`, version: '1.0', attributes: ['name', 'score'] }
-  const asked = await this.the(AUTHOR, 'endorsement').requestSchemaEndorsement(this.connection(AUTHOR), draft)
-  endorsement(this).schema = { ...draft, id: asked.schemaId }
-  endorsement(this).transactions[AUTHOR] = asked.id
-  this.observations.push(`the author asked for ${asked.schemaId} (its transaction ${asked.id}, ${asked.state})`)
-})
+When(
+  /^the author asks the endorser to endorse a new schema(, its expiry already past)?$/,
+  async function (this: ConformanceWorld, past?: string) {
+    const draft = {
+      name: `conformance-${randomBytes(4).toString('hex')}`,
+      version: '1.0',
+      attributes: ['name', 'score'],
+    }
+    // A minute ago, to the second, as ACA-Py writes the field.
+    const expiresTime = past ? new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z') : undefined
+    const asked = await this.the(AUTHOR, 'endorsement').requestSchemaEndorsement(this.connection(AUTHOR), draft, {
+      ...(expiresTime ? { expiresTime } : {}),
+    })
+    endorsement(this).schema = { ...draft, id: asked.schemaId }
+    endorsement(this).transactions[AUTHOR] = asked.id
+    this.observations.push(`the author asked for ${asked.schemaId} (its transaction ${asked.id}, ${asked.state})`)
+  },
+)
 
 When('the endorser {word} the request', async function (this: ConformanceWorld, decision: string) {
   const endorser = this.the(ENDORSER, 'endorsement')
@@ -293,3 +304,18 @@ Then(
     )
   },
 )
+
+Then('the author receives no endorsement of its request', async function (this: ConformanceWorld) {
+  const transactionId = transaction(this, AUTHOR)
+  // A bounded wait for what must not come: the run's calibrated quiet bound.
+  const endorsed = await receivedBy(
+    this,
+    AUTHOR,
+    (e) => typePattern('transactions', 'endorse').test(e.type) && e.message.transaction_id === transactionId,
+    'an endorse',
+  ).catch((e: unknown) => {
+    if (e instanceof WaitTimeoutError) return undefined
+    throw e
+  })
+  assert.equal(endorsed, undefined, `the endorser endorsed the expired request (endorse ${endorsed?.id})`)
+})

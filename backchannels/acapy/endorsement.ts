@@ -90,6 +90,7 @@ export class AcapyEndorsement implements Endorsement {
   async requestSchemaEndorsement(
     connectionId: string,
     schema: SchemaDraft,
+    options: { expiresTime?: string } = {},
   ): Promise<TransactionInfo & { schemaId: string }> {
     const { txn, schemaId } = this.anoncreds
       ? await this.anoncredsSchema(connectionId, schema)
@@ -100,7 +101,7 @@ export class AcapyEndorsement implements Endorsement {
     // The automatic author (--auto-request-endorsement) has sent the request already.
     if (this.automaticIn === 'author') return { ...info(txn), schemaId }
     // The route requires an expiry; an hour is far beyond any scenario.
-    const expires = new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')
+    const expires = options.expiresTime ?? new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')
     const sent = await this.api.post(
       'send the endorsement request',
       '/transactions/create-request',

@@ -64,8 +64,9 @@ export class ReferenceEndorsement implements Endorsement {
   async requestSchemaEndorsement(
     connectionId: string,
     schema: SchemaDraft,
+    options: { expiresTime?: string } = {},
   ): Promise<TransactionInfo & { schemaId: string }> {
-    const { record, schemaId } = await this.agent.transactions.requestSchema(connectionId, schema)
+    const { record, schemaId } = await this.agent.transactions.requestSchema(connectionId, schema, options.expiresTime)
     return { ...info(record), schemaId }
   }
 

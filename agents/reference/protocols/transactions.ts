@@ -127,6 +127,7 @@ export class Transactions {
   async requestSchema(
     connectionId: string,
     schema: { name: string; version: string; attributes: string[] },
+    expiresTime?: string,
   ): Promise<{ record: TransactionRecord; schemaId: string }> {
     const endorser = this.endorserInfo.get(connectionId)
     if (!endorser) throw new Error(`no endorser is set for connection ${connectionId}`)
@@ -139,11 +140,16 @@ export class Transactions {
     })
     request.setEndorser({ endorser: endorser.did })
     author.sign(request)
-    const record = await this.sendRequest(connectionId, request.body, ENDORSE_GOAL)
+    const record = await this.sendRequest(connectionId, request.body, ENDORSE_GOAL, expiresTime)
     return { record, schemaId: `${author.did}:2:${schema.name}:${schema.version}` }
   }
 
-  private async sendRequest(connectionId: string, body: string, signerGoal: string): Promise<TransactionRecord> {
+  private async sendRequest(
+    connectionId: string,
+    body: string,
+    signerGoal: string,
+    expiresTime?: string,
+  ): Promise<TransactionRecord> {
     const record: TransactionRecord = {
       id: randomUUID(),
       role: 'author',
@@ -163,7 +169,7 @@ export class Transactions {
         author_goal_code:
           signerGoal === WRITE_DID_GOAL ? 'aries.transaction.register_public_did' : 'aries.transaction.ledger.write',
       },
-      timing: { expires_time: null },
+      timing: { expires_time: expiresTime ?? null },
       messages_attach: { '@id': record.attachId, 'mime-type': 'application/json', data: { json: body } },
       endorser_write_txn: false,
     })
@@ -275,7 +281,11 @@ async function onRequest(agent: ReferenceAgent, ctx: InboundContext): Promise<vo
     attachId: String(m.messages_attach?.['@id'] ?? ''),
     signerGoal: String(m.signature_request?.signer_goal_code ?? ''),
   })
-  if (agent.transactions.autoEndorse.has(connection.id)) await agent.transactions.endorse(record.id)
+  if (!agent.transactions.autoEndorse.has(connection.id)) return
+  // The request's own deadline (ACA-Py: "till when the transaction should be endorsed").
+  const expires = Date.parse(String((m.timing as { expires_time?: unknown } | undefined)?.expires_time ?? ''))
+  if (expires <= Date.now()) await agent.transactions.refuse(record.id)
+  else await agent.transactions.endorse(record.id)
 }
 
 /** Author: an endorse or refuse names the author's record by `transaction_id`. */
