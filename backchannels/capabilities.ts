@@ -253,9 +253,10 @@ export interface Endorsement {
   /**
    * A fresh DID of the agent, written to the ledger through the trustee (an endorser's with the ENDORSER
    * role, an author's with none) and made the agent's public DID. An automatic author's DID is made
-   * public over its connection to the endorser, whose DID it must already know.
+   * public over its connection to the endorser, whose DID it must already know. `withoutRole`: an
+   * endorser's DID written with no role, for the ledger to refuse what it endorses.
    */
-  ledgerDid(role: 'author' | 'endorser', connectionId: string): Promise<string>
+  ledgerDid(role: 'author' | 'endorser', connectionId: string, options?: { withoutRole?: boolean }): Promise<string>
   /** Takes the job on the connection and tells the peer (transaction_my_job). */
   setJob(connectionId: string, job: TransactionJob): Promise<void>
   /** Waits until the agent has recorded the peer's job on the connection, as the peer's transaction_my_job told it. */

@@ -19,4 +19,18 @@ export interface Evidence {
   logs: Record<string, string>
   /** What the scenario's checks saw beyond the wire (admin calls under each credential and their answers). */
   observations?: string[]
+  /** What the harness wrote to the run's Indy ledger and read back from it during the scenario, in order. */
+  ledger?: LedgerEvent[]
+}
+
+/** One request of the harness's own to the Indy ledger: a NYM the trustee wrote, or a read-back. */
+export interface LedgerEvent {
+  time: string
+  direction: 'write' | 'read'
+  /** The ledger request: `NYM`, `GET_SCHEMA`, `GET_TXN`, … */
+  op: string
+  /** What it was about: a DID, a schema id, a sequence number. */
+  subject: string
+  /** What the ledger answered, or null for "not on the ledger". */
+  result: unknown
 }

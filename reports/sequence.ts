@@ -1,5 +1,5 @@
 import type { TraceEntry } from '../contract/trace.js'
-import type { Evidence } from '../contract/evidence.js'
+import type { Evidence, LedgerEvent } from '../contract/evidence.js'
 
 /** A lane of the sequence diagram: an agent instance and the roles it plays. */
 export interface Participant {
@@ -11,6 +11,10 @@ export interface Participant {
 
 /** Stands for a sender or receiver that no participant's keys or endpoints identify. */
 export const UNKNOWN = '(unknown)'
+
+/** The lanes of the ledger: the pool, and the harness that writes NYMs to it and reads back from it. */
+export const LEDGER = 'Indy ledger'
+export const HARNESS = 'harness'
 
 /**
  * One message on the wire, as the sending and/or receiving reference agent recorded it: the schema
@@ -95,7 +99,25 @@ export function messageFlow(evidence: Evidence): MessageFlow {
   if (messages.some((m) => m.from === UNKNOWN || m.to === UNKNOWN)) {
     participants.set(UNKNOWN, { instance: UNKNOWN, roles: [], observed: false })
   }
-  return { participants: [...participants.values()], messages }
+  const ledger = (evidence.ledger ?? []).map(ledgerMessage)
+  if (ledger.length === 0) return { participants: [...participants.values()], messages }
+  for (const lane of [HARNESS, LEDGER]) participants.set(lane, { instance: lane, roles: [], observed: false })
+  // ISO times of one clock: the wire and the ledger interleave as they happened.
+  const all = [...messages, ...ledger].sort((a, b) => a.time.localeCompare(b.time))
+  return { participants: [...participants.values()], messages: all }
+}
+
+/** A write of the harness's to the ledger, or what the ledger answered a read-back, as an arrow between the two lanes. */
+function ledgerMessage(e: LedgerEvent, n: number): FlowMessage {
+  return {
+    from: e.direction === 'write' ? HARNESS : LEDGER,
+    to: e.direction === 'write' ? LEDGER : HARNESS,
+    type: `${e.op} ${e.subject}${e.result === null ? ': not on the ledger' : ''}`,
+    id: `ledger-${n + 1}`,
+    message: { op: e.op, subject: e.subject, result: e.result },
+    envelope: { alg: 'plaintext', recipientKeys: [] },
+    time: e.time,
+  }
 }
 
 function fromEntry(e: TraceEntry, from: string, to: string): FlowMessage {

@@ -55,12 +55,14 @@ function requestText(message: Record<string, unknown>): string {
 }
 
 Given(
-  'the author and the endorser are connected, the endorser with its DID on the ledger',
-  async function (this: ConformanceWorld) {
+  /^the author and the endorser are connected, the endorser with (its|a role-less) DID on the ledger$/,
+  async function (this: ConformanceWorld, which: string) {
     await connect(this, ENDORSER, AUTHOR)
-    const endorserDid = await this.the(ENDORSER, 'endorsement').ledgerDid('endorser', this.connection(ENDORSER))
+    const withoutRole = which === 'a role-less'
+    const endorser = this.the(ENDORSER, 'endorsement')
+    const endorserDid = await endorser.ledgerDid('endorser', this.connection(ENDORSER), { withoutRole })
     this.endorsement = { authorDid: '', endorserDid, transactions: {} }
-    this.observations.push(`endorser DID ${endorserDid} (ENDORSER)`)
+    this.observations.push(`endorser DID ${endorserDid} (${withoutRole ? 'no role' : 'ENDORSER'})`)
   },
 )
 
@@ -143,10 +145,32 @@ When('the endorser {word} the request', async function (this: ConformanceWorld, 
   else throw new Error(`the endorser cannot "${decision}" a request`)
 })
 
-When('the author writes the endorsed transaction', async function (this: ConformanceWorld) {
+When(/^the author (writes|tries to write) the endorsed transaction$/, async function (this: ConformanceWorld, how) {
   const author = this.the(AUTHOR, 'endorsement')
   await author.waitForState(transaction(this, AUTHOR), 'transaction_endorsed', this.wait)
-  await author.write(transaction(this, AUTHOR))
+  if (how === 'writes') return author.write(transaction(this, AUTHOR))
+  this.lastError = await author.write(transaction(this, AUTHOR)).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  )
+})
+
+Then("the author reports the ledger's refusal of the write", function (this: ConformanceWorld) {
+  this.observations.push(`the write: ${this.lastError?.message ?? 'no error'}`)
+  assert.ok(this.lastError, 'the author said nothing of the refused write: its write call succeeded')
+})
+
+Then('the endorser receives no ack', async function (this: ConformanceWorld) {
+  const acked = await receivedBy(
+    this,
+    ENDORSER,
+    (e) => typePattern('transactions', 'ack').test(e.type),
+    'an ack',
+  ).catch((e: unknown) => {
+    if (e instanceof WaitTimeoutError) return undefined
+    throw e
+  })
+  assert.equal(acked, undefined, `the author acked a write the ledger refused (ack ${acked?.id})`)
 })
 
 Then(
@@ -219,11 +243,7 @@ Then(
     const { authorDid, endorserDid } = endorsement(this)
     const schema = schemaOf(this)
     const ledger = ledgerOfRun()
-    const written = await ledger.readBack(
-      () => ledger.client.getSchema(schema.id),
-      `schema ${schema.id}`,
-      this.wait.timeoutMs,
-    )
+    const written = await ledger.schema(schema.id, this.wait.timeoutMs)
     const txn = await ledger.transaction(written.seqNo)
     this.observations.push(`read back: schema ${schema.id} at seqNo ${written.seqNo}: ${JSON.stringify(txn)}`)
     assert.equal(txn.type, '101', 'the transaction at that seqNo is not a SCHEMA')
@@ -267,7 +287,7 @@ Then('the author receives a refusal of its request', async function (this: Confo
 
 Then('the schema is not on the ledger', async function (this: ConformanceWorld) {
   const schema = schemaOf(this)
-  const found = await ledgerOfRun().client.getSchema(schema.id)
+  const found = await ledgerOfRun().schemaNow(schema.id)
   this.observations.push(`read back: schema ${schema.id}: ${JSON.stringify(found)}`)
   assert.equal(found, null, `the refused schema ${schema.id} is on the ledger`)
 })

@@ -205,6 +205,35 @@ describe('report.html', () => {
     )
   })
 
+  it('draws the ledger as lanes: the harness’s writes to it and its read-backs, in time with the wire', () => {
+    const evidence: Evidence = {
+      roles: { author: 'acapy-1', endorser: 'reference-1' },
+      trace: [
+        entry(1, 'reference-1', 'inbound', { id: 'r', time: '2026-01-02T03:04:06.000Z' }),
+        entry(2, 'reference-1', 'outbound', { id: 'e', time: '2026-01-02T03:04:08.000Z' }),
+      ],
+      logs: {},
+      ledger: [
+        { time: '2026-01-02T03:04:05.000Z', direction: 'write', op: 'NYM', subject: 'D1', result: { role: null } },
+        { time: '2026-01-02T03:04:07.000Z', direction: 'read', op: 'GET_SCHEMA', subject: 'D1:2:s:1.0', result: null },
+      ],
+    }
+    const flow = messageFlow(evidence)
+    assert.deepEqual(
+      flow.messages.map((m) => [m.from, m.to, m.type]),
+      [
+        ['harness', 'Indy ledger', 'NYM D1'],
+        ['acapy-1', 'reference-1', 'https://didcomm.org/trust_ping/1.0/ping'],
+        ['Indy ledger', 'harness', 'GET_SCHEMA D1:2:s:1.0: not on the ledger'],
+        ['reference-1', 'acapy-1', 'https://didcomm.org/trust_ping/1.0/ping'],
+      ],
+    )
+    assert.deepEqual(
+      flow.participants.map((p) => p.instance),
+      ['acapy-1', 'reference-1', 'harness', 'Indy ledger'],
+    )
+  })
+
   it('is written with an implementation report per agent under test, replacing stale ones', () => {
     const run = path.join(dir, 'run')
     mkdirSync(path.join(run, 'evidence'), { recursive: true })

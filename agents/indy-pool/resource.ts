@@ -8,11 +8,14 @@ import { CustomRequest } from '@hyperledger/indy-vdr-nodejs'
 import { Key, KeyAlgorithm } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
 import { pollUntil } from '../../common/waitFor.js'
+import type { LedgerEvent } from '../../contract/evidence.js'
 import { getTransaction, LedgerClient, LedgerIdentity, type LedgerTransaction, type NymRole } from './ledgerClient.js'
 import { TRUSTEE_SEED } from './pool.js'
 
 export class Ledger {
   private readonly trustee = LedgerIdentity.fromSeed(TRUSTEE_SEED)
+  /** Every write and read-back of the harness's own, for the ledger lane of a failure's evidence. */
+  readonly events: LedgerEvent[] = []
 
   private constructor(
     /** The pool's genesis transactions, as a file (ACA-Py's --genesis-file) and as text (indy-vdr). */
@@ -29,13 +32,31 @@ export class Ledger {
 
   /** Writes a NYM for `did` through the trustee, with `role` or none, and waits until the pool answers it. */
   async registerNym(did: string, verkey: string, role?: NymRole): Promise<void> {
-    await this.client.writeNym({ submitter: this.trustee, did, verkey, ...(role ? { role } : {}) })
+    const written = await this.client.writeNym({ submitter: this.trustee, did, verkey, ...(role ? { role } : {}) })
+    this.note('write', 'NYM', did, { role: role ?? null, seqNo: written.seqNo, by: 'trustee' })
     await this.readBack(() => this.client.getNym(did), `the NYM of ${did}`)
   }
 
   /** The transaction at `seqNo`, read back from the pool. */
-  transaction(seqNo: number): Promise<LedgerTransaction> {
-    return this.readBack(() => getTransaction(this.client, seqNo), `transaction ${seqNo}`)
+  async transaction(seqNo: number): Promise<LedgerTransaction> {
+    const txn = await this.readBack(() => getTransaction(this.client, seqNo), `transaction ${seqNo}`)
+    return this.note('read', 'GET_TXN', String(seqNo), txn)
+  }
+
+  /** The schema, read back once it is on the pool (bounded). */
+  async schema(schemaId: string, timeoutMs?: number) {
+    const schema = await this.readBack(() => this.client.getSchema(schemaId), `schema ${schemaId}`, timeoutMs)
+    return this.note('read', 'GET_SCHEMA', schemaId, schema)
+  }
+
+  /** The schema as the pool has it now, or null: for what must not have been written. */
+  async schemaNow(schemaId: string) {
+    return this.note('read', 'GET_SCHEMA', schemaId, await this.client.getSchema(schemaId))
+  }
+
+  private note<T>(direction: LedgerEvent['direction'], op: string, subject: string, result: T): T {
+    this.events.push({ time: new Date().toISOString(), direction, op, subject, result: result ?? null })
+    return result
   }
 
   /**

@@ -44,13 +44,17 @@ export class AcapyEndorsement implements Endorsement {
   ) {}
 
   /** A local sov DID, written by the trustee, then made public (ACA-Py then writes its endpoint ATTRIB itself). */
-  async ledgerDid(role: 'author' | 'endorser', connectionId: string): Promise<string> {
+  async ledgerDid(
+    role: 'author' | 'endorser',
+    connectionId: string,
+    options: { withoutRole?: boolean } = {},
+  ): Promise<string> {
     const created = await this.api.post(`create a DID for the ${role}`, '/wallet/did/create', {
       method: 'sov',
       options: { key_type: 'ed25519' },
     })
     const { did, verkey } = created.result as { did: string; verkey: string }
-    await this.ledger.registerNym(did, verkey, role === 'endorser' ? 'ENDORSER' : undefined)
+    await this.ledger.registerNym(did, verkey, role === 'endorser' && !options.withoutRole ? 'ENDORSER' : undefined)
     // An author by its flags writes nothing itself: its endpoint ATTRIB goes to the endorser of this connection.
     const params = this.automaticIn === 'author' ? { did, conn_id: connectionId } : { did }
     await this.api.post(`make ${did} its public DID`, '/wallet/did/public', undefined, { params })

@@ -26,9 +26,10 @@ export class ReferenceEndorsement implements Endorsement {
     private readonly automaticIn?: 'author' | 'endorser',
   ) {}
 
-  async ledgerDid(role: 'author' | 'endorser'): Promise<string> {
+  async ledgerDid(role: 'author' | 'endorser', _connectionId: string, options: { withoutRole?: boolean } = {}) {
     const identity = this.agent.transactions.newIdentity(role)
-    await this.ledger.registerNym(identity.did, identity.verkey, role === 'endorser' ? 'ENDORSER' : undefined)
+    const ledgerRole = role === 'endorser' && !options.withoutRole ? 'ENDORSER' : undefined
+    await this.ledger.registerNym(identity.did, identity.verkey, ledgerRole)
     return identity.did
   }
 

@@ -11,7 +11,7 @@ import {
 import { describeAgentFailure } from '../../contract/summary.js'
 import type { TraceEntry } from '../../contract/trace.js'
 import { LEDGER_TAG } from '../../runner/ledger.js'
-import { ledgerMissing } from '../../runner/context.js'
+import { ledgerMissing, ledgerOfRun } from '../../runner/context.js'
 import type { ConformanceWorld } from './world.js'
 
 // Each wait inside a step has its own, shorter bound; this only catches a step that never returns.
@@ -57,6 +57,7 @@ Before(function (this: ConformanceWorld, { pickle }) {
     return 'skipped'
   }
   for (const { instrument } of this.instruments()) instrument.beginScenario()
+  if (!ledgerMissing()) this.ledgerMark = ledgerOfRun().events.length
   return undefined
 })
 
@@ -91,6 +92,7 @@ After(async function (this: ConformanceWorld, { result }) {
     ...(this.tenancy || this.observations.length > 0
       ? { observations: [...(this.tenancy?.observations ?? []), ...this.observations] }
       : {}),
+    ...(this.ledgerMark !== undefined ? { ledger: ledgerOfRun().events.slice(this.ledgerMark) } : {}),
   }
   this.attach(JSON.stringify(evidence), EVIDENCE_MEDIA_TYPE)
   if (violations.length > 0) {

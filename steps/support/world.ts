@@ -61,6 +61,8 @@ export class ConformanceWorld extends World<WorldParameters> {
     /** Role → that side's transaction record id. */
     transactions: Record<string, string>
   }
+  /** Where this scenario's writes and read-backs begin in the run's ledger log, when the run has a ledger. */
+  ledgerMark?: number
   /** What steps looked at (admin answers, store records, ledger read-backs), for the evidence of a failure. */
   readonly observations: string[] = []
   /** The last message a step found in a reference agent's trace, for the steps that look closer at it. */

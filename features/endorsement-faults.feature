@@ -1,0 +1,17 @@
+@endorsement @ledger @roles:author,endorser @needs:endorsement
+Feature: Transaction endorsement when something goes wrong
+  What an author or an endorser must do when the other party, or the ledger, does not do what the
+  manual flow expects. The reference agent provokes each case by name; the statements
+  (features/statements/transactions-1.0.json) name their sources, and what was or was not written is
+  read back from the pool.
+
+  @TXN-13 @reference:endorser
+  Scenario: an author whose endorsed write the ledger refuses says so, and acks nothing
+    Given the author and the endorser are connected, the endorser with a role-less DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    When the author asks the endorser to endorse a new schema
+    And the endorser endorses the request
+    And the author tries to write the endorsed transaction
+    Then the author reports the ledger's refusal of the write
+    And the endorser receives no ack
+    And the schema is not on the ledger
