@@ -273,6 +273,15 @@ export interface Endorsement {
     options?: { expiresTime?: string },
   ): Promise<TransactionInfo & { schemaId: string }>
   /**
+   * Author: makes the write request of a credential definition (CL, no revocation) on a schema already
+   * on the ledger, for the endorser on the connection, and sends it for endorsement.
+   */
+  requestCredentialDefinitionEndorsement(
+    connectionId: string,
+    schemaId: string,
+    tag: string,
+  ): Promise<TransactionInfo & { credentialDefinitionId: string }>
+  /**
    * Endorser: the transaction the author on the connection asked to have endorsed whose ledger request
    * mentions `about` (a schema's name): an author may ask for other writes besides (its endpoint).
    */

@@ -66,3 +66,16 @@ Feature: Transaction endorsement (ACA-Py's transactions/1.0) on the Indy pool
     And the endorser refuses the request
     Then the author's transaction is refused
     And the schema is not on the ledger
+
+  @TXN-03 @TXN-04
+  Scenario: an author and an endorser complete the manual flow for a credential definition on the endorsed schema
+    When the author asks the endorser to endorse a new schema
+    And the endorser endorses the request
+    And the author writes the endorsed transaction
+    And the schema is on the ledger, written by the author and endorsed by the endorser
+    When the author asks the endorser to endorse a credential definition for that schema
+    And the endorser endorses the request
+    And the author writes the endorsed transaction
+    Then the credential definition is on the ledger, written by the author and endorsed by the endorser
+    And the author's transaction is acked
+    And the endorser's transaction is acked

@@ -22,15 +22,21 @@ function transaction(world: ConformanceWorld, role: string): string {
   return id
 }
 
+function aboutOf(world: ConformanceWorld): string {
+  const about = endorsement(world).about
+  if (!about) throw new Error('the author has asked for nothing in this scenario')
+  return about
+}
+
 function schemaOf(world: ConformanceWorld) {
   const schema = endorsement(world).schema
   if (!schema) throw new Error('no schema was asked for in this scenario')
   return schema
 }
 
-/** The schema's request, as the reference author traced it or the reference endorser received it. */
+/** The author's latest request, as the reference author traced it or the reference endorser received it. */
 function requestMessage(world: ConformanceWorld): Record<string, unknown> {
-  const about = schemaOf(world).name
+  const about = aboutOf(world)
   for (const [role, direction] of [
     [AUTHOR, 'outbound'],
     [ENDORSER, 'inbound'],
@@ -112,7 +118,7 @@ Then('the author writes it and acks with no controller step', async function (th
 
 Then('the endorser endorses the request with no controller step', async function (this: ConformanceWorld) {
   const endorser = this.the(ENDORSER, 'endorsement')
-  const request = await endorser.waitForRequest(this.connection(ENDORSER), schemaOf(this).name, this.wait)
+  const request = await endorser.waitForRequest(this.connection(ENDORSER), aboutOf(this), this.wait)
   endorsement(this).transactions[ENDORSER] = request.id
   await endorser.waitForState(request.id, 'transaction_endorsed', this.wait)
 })
@@ -131,6 +137,7 @@ When(
       ...(expiresTime ? { expiresTime } : {}),
     })
     endorsement(this).schema = { ...draft, id: asked.schemaId }
+    endorsement(this).about = draft.name
     endorsement(this).transactions[AUTHOR] = asked.id
     this.observations.push(`the author asked for ${asked.schemaId} (its transaction ${asked.id}, ${asked.state})`)
   },
@@ -138,7 +145,7 @@ When(
 
 When('the endorser {word} the request', async function (this: ConformanceWorld, decision: string) {
   const endorser = this.the(ENDORSER, 'endorsement')
-  const request = await endorser.waitForRequest(this.connection(ENDORSER), schemaOf(this).name, this.wait)
+  const request = await endorser.waitForRequest(this.connection(ENDORSER), aboutOf(this), this.wait)
   endorsement(this).transactions[ENDORSER] = request.id
   if (decision === 'endorses') await endorser.endorse(request.id)
   else if (decision === 'refuses') await endorser.refuse(request.id)
@@ -339,3 +346,41 @@ Then('the author receives no endorsement of its request', async function (this: 
   })
   assert.equal(endorsed, undefined, `the endorser endorsed the expired request (endorse ${endorsed?.id})`)
 })
+
+When(
+  'the author asks the endorser to endorse a credential definition for that schema',
+  async function (this: ConformanceWorld) {
+    const tag = `cd${randomBytes(4).toString('hex')}`
+    const asked = await this.the(AUTHOR, 'endorsement').requestCredentialDefinitionEndorsement(
+      this.connection(AUTHOR),
+      schemaOf(this).id,
+      tag,
+    )
+    endorsement(this).credentialDefinition = { id: asked.credentialDefinitionId, tag }
+    endorsement(this).about = tag
+    endorsement(this).transactions[AUTHOR] = asked.id
+    this.observations.push(`the author asked for ${asked.credentialDefinitionId} (its transaction ${asked.id})`)
+  },
+)
+
+Then(
+  'the credential definition is on the ledger, written by the author and endorsed by the endorser',
+  async function (this: ConformanceWorld) {
+    const { authorDid, endorserDid, credentialDefinition } = endorsement(this)
+    if (!credentialDefinition) throw new Error('no credential definition was asked for in this scenario')
+    const ledger = ledgerOfRun()
+    const written = await ledger.credentialDefinition(credentialDefinition.id, this.wait.timeoutMs)
+    const schema = await ledger.schema(schemaOf(this).id)
+    const txn = await ledger.transaction(written.seqNo)
+    assert.equal(txn.type, '102', 'the transaction at that seqNo is not a CLAIM_DEF')
+    assert.equal(written.schemaSeqNo, schema.seqNo, 'the credential definition is not on the schema asked for')
+    assert.equal(written.tag, credentialDefinition.tag)
+    assert.equal(txn.from, authorDid, 'the credential definition was not written as the author')
+    assert.equal(txn.endorser, endorserDid, 'the credential definition was not endorsed by the endorser')
+    assert.deepEqual(
+      [...txn.signers].sort(),
+      [authorDid, endorserDid].sort(),
+      'not signed by the author and the endorser',
+    )
+  },
+)

@@ -20,6 +20,8 @@ function info(record: Record<string, unknown>): TransactionInfo {
   }
 }
 
+const CREDENTIAL_DEFINITION_TIMEOUT_MS = 120_000
+
 /** The ledger request a record holds, as text (ACA-Py keeps some as objects). */
 function requestText(record: Record<string, unknown>): string {
   const attach = (record.messages_attach as Array<{ data?: { json?: unknown } }> | undefined)?.[0]
@@ -102,17 +104,61 @@ export class AcapyEndorsement implements Endorsement {
     if (!txn?.transaction_id || typeof schemaId !== 'string') {
       throw new Error(`ACA-Py made no schema transaction for the endorser (schema id ${String(schemaId)})`)
     }
-    // The automatic author (--auto-request-endorsement) has sent the request already.
-    if (this.automaticIn === 'author') return { ...info(txn), schemaId }
+    return { ...(await this.requested(txn, options.expiresTime)), schemaId }
+  }
+
+  /** Sends the transaction for endorsement, unless the automatic author (--auto-request-endorsement) has already. */
+  private async requested(txn: Record<string, unknown>, expiresTime?: string): Promise<TransactionInfo> {
+    if (this.automaticIn === 'author') return info(txn)
     // The route requires an expiry; an hour is far beyond any scenario.
-    const expires = options.expiresTime ?? new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')
+    const expires = expiresTime ?? new Date(Date.now() + 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z')
     const sent = await this.api.post(
       'send the endorsement request',
       '/transactions/create-request',
       { expires_time: expires },
       { params: { tran_id: txn.transaction_id } },
     )
-    return { ...info(sent), schemaId }
+    return info(sent)
+  }
+
+  async requestCredentialDefinitionEndorsement(
+    connectionId: string,
+    schemaId: string,
+    tag: string,
+  ): Promise<TransactionInfo & { credentialDefinitionId: string }> {
+    const what = 'create a credential definition transaction for the endorser'
+    // Making the CL keys and their correctness proof is seconds of CPU, beyond the bound of a call that only answers.
+    const slow = { timeout: CREDENTIAL_DEFINITION_TIMEOUT_MS }
+    const answer = this.anoncreds
+      ? await this.api.post(
+          what,
+          '/anoncreds/credential-definition',
+          {
+            credential_definition: { issuerId: this.publicDid, schemaId, tag },
+            options: {
+              create_transaction_for_endorser: true,
+              endorser_connection_id: connectionId,
+              support_revocation: false,
+            },
+          },
+          slow,
+        )
+      : await this.api.post(
+          what,
+          '/credential-definitions',
+          { schema_id: schemaId, tag, support_revocation: false },
+          { params: { conn_id: connectionId, create_transaction_for_endorser: true }, ...slow },
+        )
+    const txn = (this.anoncreds ? (answer.registration_metadata as { txn?: unknown } | undefined)?.txn : answer.txn) as
+      Record<string, unknown> | undefined
+    const id = this.anoncreds
+      ? (answer.credential_definition_state as { credential_definition_id?: unknown } | undefined)
+          ?.credential_definition_id
+      : (answer.sent as { credential_definition_id?: unknown } | undefined)?.credential_definition_id
+    if (!txn?.transaction_id || typeof id !== 'string') {
+      throw new Error(`ACA-Py made no credential definition transaction for the endorser (id ${String(id)})`)
+    }
+    return { ...(await this.requested(txn)), credentialDefinitionId: id }
   }
 
   private async legacySchema(connectionId: string, schema: SchemaDraft) {

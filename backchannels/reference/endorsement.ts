@@ -71,6 +71,19 @@ export class ReferenceEndorsement implements Endorsement {
     return { ...info(record), schemaId }
   }
 
+  async requestCredentialDefinitionEndorsement(
+    connectionId: string,
+    schemaId: string,
+    tag: string,
+  ): Promise<TransactionInfo & { credentialDefinitionId: string }> {
+    const { record, credentialDefinitionId } = await this.agent.transactions.requestCredentialDefinition(
+      connectionId,
+      schemaId,
+      tag,
+    )
+    return { ...info(record), credentialDefinitionId }
+  }
+
   waitForRequest(connectionId: string, about: string, options: WaitOptions = {}): Promise<TransactionInfo> {
     return this.wait(
       (r) => r.role === 'endorser' && r.connectionId === connectionId && r.request.includes(about),

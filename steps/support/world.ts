@@ -58,6 +58,9 @@ export class ConformanceWorld extends World<WorldParameters> {
     authorDid: string
     endorserDid: string
     schema?: SchemaDraft & { id: string }
+    credentialDefinition?: { id: string; tag: string }
+    /** What the author's latest request is about (a schema's name, a credential definition's tag), to tell it apart. */
+    about?: string
     /** Role → that side's transaction record id. */
     transactions: Record<string, string>
   }

@@ -10,7 +10,12 @@ import { CustomRequest } from '@hyperledger/indy-vdr-nodejs'
 import { EventLog } from '../../../common/eventLog.js'
 import { newMessage, type DidCommMessage } from '../../../didcomm/message.js'
 import { messageTypeUri } from '../../../didcomm/messageType.js'
-import { LedgerClient, LedgerIdentity, schemaRequest } from '../../indy-pool/ledgerClient.js'
+import {
+  credentialDefinitionRequest,
+  LedgerClient,
+  LedgerIdentity,
+  schemaRequest,
+} from '../../indy-pool/ledgerClient.js'
 import type { InboundContext, ReferenceAgent } from '../agent.js'
 
 export type TransactionJob = 'TRANSACTION_AUTHOR' | 'TRANSACTION_ENDORSER'
@@ -142,6 +147,34 @@ export class Transactions {
     author.sign(request)
     const record = await this.sendRequest(connectionId, request.body, ENDORSE_GOAL, expiresTime)
     return { record, schemaId: `${author.did}:2:${schema.name}:${schema.version}` }
+  }
+
+  /**
+   * Author: a CLAIM_DEF on a schema already on the ledger, naming the endorser and signed by the author.
+   * Its CL keys are placeholders of the right shape: the ledger checks the shape and the schema, and no
+   * credential is ever issued from it.
+   */
+  async requestCredentialDefinition(
+    connectionId: string,
+    schemaId: string,
+    tag: string,
+  ): Promise<{ record: TransactionRecord; credentialDefinitionId: string }> {
+    const endorser = this.endorserInfo.get(connectionId)
+    if (!endorser) throw new Error(`no endorser is set for connection ${connectionId}`)
+    const author = this.identity('author')
+    const schema = await (await this.ledger()).getSchema(schemaId)
+    if (!schema) throw new Error(`schema ${schemaId} is not on the ledger`)
+    const r = Object.fromEntries(['master_secret', ...schema.attrNames].map((name, i) => [name, String(i + 3)]))
+    const request = credentialDefinitionRequest({
+      authorDid: author.did,
+      schemaSeqNo: schema.seqNo,
+      tag,
+      value: { primary: { n: '1', s: '2', r, rctxt: '7', z: '8' } },
+    })
+    request.setEndorser({ endorser: endorser.did })
+    author.sign(request)
+    const record = await this.sendRequest(connectionId, request.body, ENDORSE_GOAL)
+    return { record, credentialDefinitionId: `${author.did}:3:CL:${schema.seqNo}:${tag}` }
   }
 
   private async sendRequest(
