@@ -282,6 +282,11 @@ export interface Endorsement {
     tag: string,
   ): Promise<TransactionInfo & { credentialDefinitionId: string }>
   /**
+   * Author: asks the endorser on the connection to write the NYM of a new DID of the author's own (the
+   * write_did goal: the endorser writes it, the author writes nothing).
+   */
+  requestDidRegistration(connectionId: string): Promise<TransactionInfo & { did: string; verkey: string }>
+  /**
    * Endorser: the transaction the author on the connection asked to have endorsed whose ledger request
    * mentions `about` (a schema's name): an author may ask for other writes besides (its endpoint).
    */

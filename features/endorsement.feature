@@ -79,3 +79,9 @@ Feature: Transaction endorsement (ACA-Py's transactions/1.0) on the Indy pool
     Then the credential definition is on the ledger, written by the author and endorsed by the endorser
     And the author's transaction is acked
     And the endorser's transaction is acked
+
+  @TXN-14 @reference:author
+  Scenario: the endorser writes the NYM of the author's new DID itself (write_did)
+    When the author asks the endorser to write the NYM of a new DID of its own
+    And the endorser endorses the request
+    Then the author receives the endorsement of its DID, which the endorser wrote to the ledger

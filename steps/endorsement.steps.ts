@@ -5,11 +5,13 @@ import type { TransactionJob } from '../backchannels/capabilities.js'
 import { WaitTimeoutError } from '../common/waitFor.js'
 import { ledgerOfRun } from '../runner/context.js'
 import { connect } from './support/connect.js'
+import { offeredSteps } from './support/offered.js'
 import { receivedBy, typePattern } from './support/trace.js'
 import type { ConformanceWorld } from './support/world.js'
 
 const AUTHOR = 'author'
 const ENDORSER = 'endorser'
+const asAuthor = offeredSteps(AUTHOR)
 
 function endorsement(world: ConformanceWorld): NonNullable<ConformanceWorld['endorsement']> {
   if (!world.endorsement) throw new Error('the author and the endorser are not set up in this scenario')
@@ -382,5 +384,49 @@ Then(
       [authorDid, endorserDid].sort(),
       'not signed by the author and the endorser',
     )
+  },
+)
+
+asAuthor.When(
+  'the author asks the endorser to write the NYM of a new DID of its own',
+  async function (this: ConformanceWorld) {
+    const asked = await this.the(AUTHOR, 'endorsement').requestDidRegistration(this.connection(AUTHOR))
+    endorsement(this).registered = { did: asked.did, verkey: asked.verkey }
+    endorsement(this).about = asked.did
+    endorsement(this).transactions[AUTHOR] = asked.id
+    this.observations.push(`the author asked for the NYM of ${asked.did} (its transaction ${asked.id})`)
+  },
+)
+
+Then(
+  'the author receives the endorsement of its DID, which the endorser wrote to the ledger',
+  async function (this: ConformanceWorld) {
+    const { endorserDid, registered } = endorsement(this)
+    if (!registered) throw new Error('no DID was asked to be written in this scenario')
+    const entry = await receivedBy(
+      this,
+      AUTHOR,
+      (e) =>
+        typePattern('transactions', 'endorse').test(e.type) && e.message.transaction_id === transaction(this, AUTHOR),
+      'an endorse',
+    )
+    const m = entry.message as Record<string, unknown> & {
+      signature_response?: { signer_goal_code?: unknown; signature?: Record<string, unknown> }
+    }
+    assert.equal(m.signature_response?.signer_goal_code, 'aries.transaction.ledger.write_did')
+    const answer = m.signature_response?.signature?.[endorserDid]
+    assert.equal(typeof answer, 'string', `signature_response.signature has nothing for ${endorserDid}`)
+    const said = JSON.parse(answer as string) as { result?: { txn?: { type?: unknown; data?: { dest?: unknown } } } }
+    assert.deepEqual(
+      { type: said.result?.txn?.type, dest: said.result?.txn?.data?.dest },
+      { type: '1', dest: registered.did },
+      'the endorse does not say a NYM of the DID was written',
+    )
+    const ledger = ledgerOfRun()
+    const nym = await ledger.nym(registered.did, this.wait.timeoutMs)
+    assert.equal(nym.verkey, registered.verkey, 'the NYM on the ledger holds another verkey')
+    assert.equal(nym.role, null, 'the author’s new DID got a role')
+    const txn = await ledger.transaction(nym.seqNo)
+    assert.equal(txn.from, endorserDid, 'the NYM was not written by the endorser')
   },
 )

@@ -49,6 +49,16 @@ export class Ledger {
     return this.note('read', 'GET_SCHEMA', schemaId, schema)
   }
 
+  /** The NYM of a DID, read back once it is on the pool (bounded). */
+  async nym(did: string, timeoutMs?: number) {
+    return this.note(
+      'read',
+      'GET_NYM',
+      did,
+      await this.readBack(() => this.client.getNym(did), `the NYM of ${did}`, timeoutMs),
+    )
+  }
+
   /** The credential definition, read back once it is on the pool (bounded). */
   async credentialDefinition(id: string, timeoutMs?: number) {
     const found = await this.readBack(

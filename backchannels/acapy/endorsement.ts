@@ -1,13 +1,14 @@
 import type { Ledger } from '../../agents/indy-pool/resource.js'
 import { pollUntil } from '../../common/waitFor.js'
 import type { WaitOptions } from '../../contract/connections.js'
-import type {
-  Driver,
-  Endorsement,
-  SchemaDraft,
-  TransactionInfo,
-  TransactionJob,
-  TransactionState,
+import {
+  NotOffered,
+  type Driver,
+  type Endorsement,
+  type SchemaDraft,
+  type TransactionInfo,
+  type TransactionJob,
+  type TransactionState,
 } from '../capabilities.js'
 import type { AdminApi } from './adminApi.js'
 
@@ -159,6 +160,16 @@ export class AcapyEndorsement implements Endorsement {
       throw new Error(`ACA-Py made no credential definition transaction for the endorser (id ${String(id)})`)
     }
     return { ...(await this.requested(txn)), credentialDefinitionId: id }
+  }
+
+  /**
+   * ACA-Py asks for write_did only from an author with no public DID and --auto-request-endorsement
+   * (ledger/routes.py register_ledger_nym); the harness's ACA-Py author has a public DID in every scenario.
+   */
+  async requestDidRegistration(): Promise<TransactionInfo & { did: string; verkey: string }> {
+    throw new NotOffered(
+      'ACA-Py asks an endorser to write a DID (write_did) only as an author with no public DID, and the harness gives its ACA-Py authors one in every scenario',
+    )
   }
 
   private async legacySchema(connectionId: string, schema: SchemaDraft) {

@@ -84,6 +84,11 @@ export class ReferenceEndorsement implements Endorsement {
     return { ...info(record), credentialDefinitionId }
   }
 
+  async requestDidRegistration(connectionId: string): Promise<TransactionInfo & { did: string; verkey: string }> {
+    const { record, did, verkey } = await this.agent.transactions.requestDidRegistration(connectionId)
+    return { ...info(record), did, verkey }
+  }
+
   waitForRequest(connectionId: string, about: string, options: WaitOptions = {}): Promise<TransactionInfo> {
     return this.wait(
       (r) => r.role === 'endorser' && r.connectionId === connectionId && r.request.includes(about),

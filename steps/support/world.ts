@@ -59,6 +59,8 @@ export class ConformanceWorld extends World<WorldParameters> {
     endorserDid: string
     schema?: SchemaDraft & { id: string }
     credentialDefinition?: { id: string; tag: string }
+    /** A DID of the author's the endorser was asked to write (write_did). */
+    registered?: { did: string; verkey: string }
     /** What the author's latest request is about (a schema's name, a credential definition's tag), to tell it apart. */
     about?: string
     /** Role → that side's transaction record id. */

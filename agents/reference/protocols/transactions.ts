@@ -6,7 +6,7 @@
  * back: its reqId exceeds 2^53, and a re-serialised copy would no longer match its signatures.
  */
 import { randomUUID } from 'node:crypto'
-import { CustomRequest } from '@hyperledger/indy-vdr-nodejs'
+import { CustomRequest, NymRequest } from '@hyperledger/indy-vdr-nodejs'
 import { EventLog } from '../../../common/eventLog.js'
 import { newMessage, type DidCommMessage } from '../../../didcomm/message.js'
 import { messageTypeUri } from '../../../didcomm/messageType.js'
@@ -216,15 +216,14 @@ export class Transactions {
     const record = this.get(id)
     if (record.role !== 'endorser') throw new Error(`transaction ${id} is not one this agent endorses`)
     const endorser = this.identity('endorser')
-    if (record.signerGoal !== ENDORSE_GOAL) throw new Error(`the goal ${record.signerGoal} is not supported`)
-    const request = new CustomRequest({ customRequest: record.request })
-    const named = (JSON.parse(record.request) as { endorser?: unknown }).endorser
-    if (named !== endorser.did) {
-      throw new Error(`the request names ${String(named)} as its endorser, not this endorser's ${endorser.did}`)
-    }
-    request.setMultiSignature({ identifier: endorser.did, signature: endorser.signatureFor(request) })
-    const endorsed = request.body
-    const message = this.response(record, 'transaction_endorsed', ENDORSE_GOAL, {
+    const endorsed =
+      record.signerGoal === WRITE_DID_GOAL
+        ? await this.writeDid(record.request, endorser)
+        : record.signerGoal === ENDORSE_GOAL
+          ? this.addSignature(record.request, endorser)
+          : undefined
+    if (endorsed === undefined) throw new Error(`the goal ${record.signerGoal} is not one this agent endorses`)
+    const message = this.response(record, 'transaction_endorsed', record.signerGoal, {
       signature: { [endorser.did]: endorsed },
     })
     this.save({ ...record, state: 'transaction_endorsed', endorsed })
@@ -232,6 +231,43 @@ export class Transactions {
       ...message,
       endorser_did: endorser.did,
     })
+  }
+
+  /** The author's request with the endorser's signature added, the request itself untouched. */
+  private addSignature(text: string, endorser: LedgerIdentity): string {
+    const request = new CustomRequest({ customRequest: text })
+    const named = (JSON.parse(text) as { endorser?: unknown }).endorser
+    if (named !== endorser.did) {
+      throw new Error(`the request names ${String(named)} as its endorser, not this endorser's ${endorser.did}`)
+    }
+    request.setMultiSignature({ identifier: endorser.did, signature: endorser.signatureFor(request) })
+    return request.body
+  }
+
+  /**
+   * The write_did goal: the endorser writes the author's NYM itself and answers with what ACA-Py's
+   * endorser answers, the ledger's txn type and dest with the DID's data (create_endorse_response).
+   */
+  private async writeDid(text: string, endorser: LedgerIdentity): Promise<string> {
+    const meta = JSON.parse(text) as { did?: unknown; verkey?: unknown; alias?: unknown; role?: unknown }
+    if (typeof meta.did !== 'string' || typeof meta.verkey !== 'string') {
+      throw new Error(`a write_did request needs a did and a verkey: ${text}`)
+    }
+    const ledger = await this.ledger()
+    await ledger.write(
+      endorser.sign(new NymRequest({ submitterDid: endorser.did, dest: meta.did, verkey: meta.verkey })),
+    )
+    return JSON.stringify({ result: { txn: { type: '1', data: { dest: meta.did } } }, meta_data: meta })
+  }
+
+  /** Author: asks the endorser to write the NYM of a new DID of its own (the write_did goal). */
+  async requestDidRegistration(
+    connectionId: string,
+  ): Promise<{ record: TransactionRecord; did: string; verkey: string }> {
+    const { did, verkey } = LedgerIdentity.generate()
+    const meta = { did, verkey, alias: null, role: null }
+    const record = await this.sendRequest(connectionId, JSON.stringify(meta), WRITE_DID_GOAL)
+    return { record, did, verkey }
   }
 
   async refuse(id: string): Promise<void> {
