@@ -7,10 +7,10 @@ import { busyShare, cpuSample, type CpuSample } from './machineLoad.js'
  * 95th percentile of them, never less than the floor (which keeps a slow or busy machine safe) and
  * never more than the ceiling.
  *
- * Round trips on an idle machine say little about one that is loaded (parallel workers, a key
- * derivation in an agent): when the calibrated bound passes while the machine was busy, the wait
- * goes on, one bound at a time, up to the ceiling. An idle machine is not going to send anything
- * more, so there the calibrated bound stands.
+ * Round trips on a machine with cores to spare say little about a saturated one, where agents wait
+ * for a core (parallel workers starting agents, key derivations): when the calibrated bound passes
+ * while the machine's CPU was nearly all busy, the wait goes on, one bound at a time, up to the
+ * ceiling. Below that an agent that has not answered is not waiting for a core, and the bound stands.
  */
 export class WaitCalibration {
   private readonly samples: number[] = []
@@ -21,8 +21,8 @@ export class WaitCalibration {
     private readonly minSamples = 8,
     /** The machine's CPU counters; injectable for tests. */
     private readonly load: () => CpuSample | undefined = cpuSample,
-    /** Busy share of the CPU above which a passed bound is extended. */
-    private readonly busyAbove = 0.25,
+    /** Busy share of all cores above which a passed bound is extended: the machine is saturated. */
+    private readonly busyAbove = 0.75,
   ) {}
 
   /** A wait that ended with what it awaited, `ms` after it began. */

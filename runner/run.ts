@@ -20,7 +20,7 @@ import { clearDrivers, registerDriver, registerLedger } from './context.js'
 import { Ledger } from '../agents/indy-pool/resource.js'
 import type { RunLedger } from './ledger.js'
 import { ResultCollector } from './collector.js'
-import { FEATURES_DIR, indexFeatures, unknownTags } from './features.js'
+import { FEATURES_DIR, indexFeatures, selectionHas, unknownTags } from './features.js'
 import { formatRoleTable, formatScenarioLine, formatTotals, type Output } from './progress.js'
 import { applyExpectations, loadExpectations, type ExpectationsFile } from './expectations.js'
 import { loadStatements, statementTable, statementVerdicts } from './statements.js'
@@ -102,8 +102,11 @@ export async function run(options: RunOptions): Promise<Summary> {
   const timeoutMs = options.timeoutMs ?? 10_000
   const settings: AgentSettings = { ...options.agentSettings, timeoutMs, calibrate: options.calibrate ?? true }
   const pairing = options.pairing ?? 'default'
+  // An assignment no selected scenario would run starts no agents: the shards share only real work.
   const assignments = shardOf(
-    assignmentsFor(index.roleSets, ids, pairing, (id) => isNewestOfFamily(id, ids)),
+    assignmentsFor(index.roleSets, ids, pairing, (id) => isNewestOfFamily(id, ids)).filter((a) =>
+      selectionHas(`@roles:${a.roleSet.join(',')}`, assignmentTagExpression(a, options.tags), index),
+    ),
     options.shard,
   ).filter((a) => {
     const fits = [...instancesNeeded([a])].every(([id, n]) => n <= maxInstances(refOf.get(id) as AgentRef, settings))
