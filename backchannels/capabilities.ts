@@ -296,6 +296,8 @@ export interface Endorsement {
   /** Author: writes the endorsed transaction to the ledger, then acks. */
   write(transactionId: string): Promise<void>
   waitForState(transactionId: string, state: TransactionState, options?: WaitOptions): Promise<TransactionInfo>
+  /** The transaction as the agent holds it now. */
+  transaction(transactionId: string): Promise<TransactionInfo>
   /**
    * The agent set up for the design's automatic flows in a role, with no controller step after the
    * one call that starts a flow: the endorser endorses every request as it arrives; the author sends

@@ -15,3 +15,15 @@ Feature: Transaction endorsement when something goes wrong
     Then the author reports the ledger's refusal of the write
     And the endorser receives no ack
     And the schema is not on the ledger
+
+  @TXN-15 @reference:endorser
+  Scenario: an endorse for a transaction the author never asked for changes nothing, and the author keeps working
+    Given the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    When the author asks the endorser to endorse a new schema
+    And the endorser will set the field "transaction_id" of its next "transactions/endorse" to "7c1d2e3f-0000-4000-8000-00000000dead"
+    And the endorser endorses the request
+    Then the author's transaction is still waiting for its endorsement
+    When the endorser endorses the request again
+    And the author writes the endorsed transaction
+    Then the schema is on the ledger, written by the author and endorsed by the endorser

@@ -430,3 +430,17 @@ Then(
     assert.equal(txn.from, endorserDid, 'the NYM was not written by the endorser')
   },
 )
+
+When('the endorser endorses the request again', async function (this: ConformanceWorld) {
+  await this.the(ENDORSER, 'endorsement').endorse(transaction(this, ENDORSER))
+})
+
+Then("the author's transaction is still waiting for its endorsement", async function (this: ConformanceWorld) {
+  // A trust ping answered after the endorse: the author has taken in what came before it.
+  const messaging = this.the(ENDORSER, 'messaging')
+  const ping = await messaging.sendTrustPing(this.connection(ENDORSER))
+  await messaging.waitForTrustPingResponse(this.connection(ENDORSER), ping, this.wait)
+  const now = await this.the(AUTHOR, 'endorsement').transaction(transaction(this, AUTHOR))
+  this.observations.push(`the author's transaction after the stray endorse: ${JSON.stringify(now)}`)
+  assert.equal(now.state, 'request_sent', 'an endorse naming another transaction changed the author’s')
+})

@@ -219,6 +219,10 @@ export class AcapyEndorsement implements Endorsement {
     await this.api.post('write the endorsed transaction', `/transactions/${transactionId}/write`)
   }
 
+  async transaction(transactionId: string): Promise<TransactionInfo> {
+    return info(await this.api.get(`read transaction ${transactionId}`, `/transactions/${transactionId}`))
+  }
+
   async waitForState(
     transactionId: string,
     state: TransactionState,

@@ -109,6 +109,10 @@ export class ReferenceEndorsement implements Endorsement {
     return this.agent.transactions.write(transactionId)
   }
 
+  async transaction(transactionId: string): Promise<TransactionInfo> {
+    return info(this.agent.transactions.get(transactionId))
+  }
+
   waitForState(transactionId: string, state: TransactionState, options: WaitOptions = {}): Promise<TransactionInfo> {
     return this.wait(
       (r) => r.id === transactionId && r.state === state,

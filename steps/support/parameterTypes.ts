@@ -3,7 +3,7 @@ import { defineParameterType } from '@cucumber/cucumber'
 /** Role names as the features use them; each maps to an agent through the run's role assignment. */
 defineParameterType({
   name: 'role',
-  regexp: /inviter|invitee|rotating party|observing party/,
+  regexp: /inviter|invitee|rotating party|observing party|author|endorser/,
   transformer: (s: string) => s.replace(' ', '_'),
 })
 
