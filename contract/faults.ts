@@ -12,6 +12,11 @@ export type Fault =
   | { name: 'hold' }
   /** Behaviour, not wire: answer the next received rotate with this problem code instead of an ack. */
   | { name: 'refuse-rotate'; code: string }
+  /**
+   * Behaviour: the next endorsement returns, in place of the author's request, another author's request
+   * for another schema, properly signed by that author and the endorser.
+   */
+  | { name: 'endorse-another-request' }
 
 export function describeFault(fault: Fault): string {
   switch (fault.name) {

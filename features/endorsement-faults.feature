@@ -27,3 +27,14 @@ Feature: Transaction endorsement when something goes wrong
     When the endorser endorses the request again
     And the author writes the endorsed transaction
     Then the schema is on the ledger, written by the author and endorsed by the endorser
+
+  @TXN-16 @reference:endorser
+  Scenario: an author given another author's request in place of its own does not write it
+    Given the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    And the endorser will endorse another author's request in place of the next one it endorses
+    When the author asks the endorser to endorse a new schema
+    And the endorser endorses the request
+    And the author tries to write the endorsed transaction
+    Then the request the endorser gave back in its place is not on the ledger
+    And the endorser receives no ack

@@ -444,3 +444,30 @@ Then("the author's transaction is still waiting for its endorsement", async func
   this.observations.push(`the author's transaction after the stray endorse: ${JSON.stringify(now)}`)
   assert.equal(now.state, 'request_sent', 'an endorse naming another transaction changed the author’s')
 })
+
+Then('the request the endorser gave back in its place is not on the ledger', async function (this: ConformanceWorld) {
+  const { endorserDid } = endorsement(this)
+  const sent = this.instrument(ENDORSER)
+    .trace('outbound')
+    .filter((e) => typePattern('transactions', 'endorse').test(e.type))
+    .at(-1)
+  const text = (sent?.message.signature_response as { signature?: Record<string, unknown> } | undefined)?.signature?.[
+    endorserDid
+  ]
+  if (typeof text !== 'string') throw new Error('the endorser sent no endorse with a request in it')
+  const { identifier, operation } = JSON.parse(text) as {
+    identifier: string
+    operation: { data: { name: string; version: string } }
+  }
+  const schemaId = `${identifier}:2:${operation.data.name}:${operation.data.version}`
+  this.observations.push(`the author's write: ${this.lastError?.message ?? 'succeeded'}`)
+  const ledger = ledgerOfRun()
+  // A write the author says it made is on the pool within the bound; a refused one is checked at once.
+  const found = this.lastError
+    ? await ledger.schemaNow(schemaId)
+    : await ledger.schema(schemaId, this.wait.timeoutMs).catch((e: unknown) => {
+        if (e instanceof WaitTimeoutError) return null
+        throw e
+      })
+  assert.equal(found, null, `the author wrote ${schemaId}, another author's schema it never asked for`)
+})

@@ -44,3 +44,10 @@ Given(
     this.instrument(role).arm({ name: 'refuse-rotate', code }, 'did-rotate/rotate')
   },
 )
+
+Given(
+  "the {role} will endorse another author's request in place of the next one it endorses",
+  function (this: ConformanceWorld, role: string) {
+    this.instrument(role).arm({ name: 'endorse-another-request' }, 'transactions/endorse')
+  },
+)

@@ -6,6 +6,7 @@
  * back: its reqId exceeds 2^53, and a re-serialised copy would no longer match its signatures.
  */
 import { randomUUID } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import { CustomRequest, NymRequest } from '@hyperledger/indy-vdr-nodejs'
 import { EventLog } from '../../../common/eventLog.js'
 import { newMessage, type DidCommMessage } from '../../../didcomm/message.js'
@@ -216,12 +217,15 @@ export class Transactions {
     const record = this.get(id)
     if (record.role !== 'endorser') throw new Error(`transaction ${id} is not one this agent endorses`)
     const endorser = this.identity('endorser')
+    const [another] = this.agent.faults.take('transactions/endorse', 'behaviour')
     const endorsed =
-      record.signerGoal === WRITE_DID_GOAL
-        ? await this.writeDid(record.request, endorser)
-        : record.signerGoal === ENDORSE_GOAL
-          ? this.addSignature(record.request, endorser)
-          : undefined
+      another?.name === 'endorse-another-request'
+        ? await this.anotherRequest(endorser)
+        : record.signerGoal === WRITE_DID_GOAL
+          ? await this.writeDid(record.request, endorser)
+          : record.signerGoal === ENDORSE_GOAL
+            ? this.addSignature(record.request, endorser)
+            : undefined
     if (endorsed === undefined) throw new Error(`the goal ${record.signerGoal} is not one this agent endorses`)
     const message = this.response(record, 'transaction_endorsed', record.signerGoal, {
       signature: { [endorser.did]: endorsed },
@@ -258,6 +262,29 @@ export class Transactions {
       endorser.sign(new NymRequest({ submitterDid: endorser.did, dest: meta.did, verkey: meta.verkey })),
     )
     return JSON.stringify({ result: { txn: { type: '1', data: { dest: meta.did } } }, meta_data: meta })
+  }
+
+  /**
+   * A fault: a SCHEMA request of another author, whose DID this endorser writes first, signed by that
+   * author and endorsed; valid on the ledger, and not what the author asked for.
+   */
+  private async anotherRequest(endorser: LedgerIdentity): Promise<string> {
+    const other = LedgerIdentity.generate()
+    const ledger = await this.ledger()
+    await ledger.write(
+      endorser.sign(new NymRequest({ submitterDid: endorser.did, dest: other.did, verkey: other.verkey })),
+    )
+    const request = schemaRequest({
+      authorDid: other.did,
+      name: `another-${randomUUID()}`,
+      version: '1.0',
+      attrNames: ['x'],
+    })
+    request.setEndorser({ endorser: endorser.did })
+    for (const signer of [other, endorser]) {
+      request.setMultiSignature({ identifier: signer.did, signature: signer.signatureFor(request) })
+    }
+    return request.body
   }
 
   /** Author: asks the endorser to write the NYM of a new DID of its own (the write_did goal). */
@@ -306,12 +333,27 @@ export class Transactions {
     if (record.state !== 'transaction_endorsed' || !record.endorsed) {
       throw new Error(`transaction ${id} is ${record.state}, not endorsed`)
     }
+    if (record.signerGoal === ENDORSE_GOAL && !sameRequest(record.request, record.endorsed)) {
+      throw new Error(`the endorsed request of transaction ${id} is not the request asked for: nothing written`)
+    }
     const ledger = await this.ledger()
     const result = await ledger.write(new CustomRequest({ customRequest: record.endorsed }))
     this.save({ ...record, state: 'transaction_acked', written: { seqNo: result.seqNo } })
     const ack = newMessage(type('ack'), { status: 'OK', thread_id: record.id })
     await this.agent.sendOnConnection(this.agent.connections.require(record.connectionId), ack)
   }
+}
+
+/**
+ * Whether an endorsed request is the one asked for: the same author, the same write and the same
+ * reqId (read from the text, as it exceeds 2^53); only signatures may have been added.
+ */
+function sameRequest(asked: string, endorsed: string): boolean {
+  const read = (text: string) => {
+    const { identifier, operation } = JSON.parse(text) as { identifier?: unknown; operation?: unknown }
+    return { identifier, operation, reqId: /"reqId"\s*:\s*(\d+)/.exec(text)?.[1] }
+  }
+  return isDeepStrictEqual(read(asked), read(endorsed))
 }
 
 export function registerTransactions(agent: ReferenceAgent): void {
