@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events'
 import type { WaitCalibration } from './calibration.js'
-import { WaitTimeoutError } from './waitFor.js'
+import { unlessTimedOut, WaitTimeoutError } from './waitFor.js'
 
 export interface Logged<T> {
   /** Position in this log, from 1. */
@@ -146,12 +146,7 @@ export class EventLog<T> {
     timeoutMs: number
     since: number
   }): Promise<R | undefined> {
-    try {
-      return await this.waitFor({ ...params, awaited: 'nothing' })
-    } catch (e) {
-      if (e instanceof WaitTimeoutError) return undefined
-      throw e
-    }
+    return unlessTimedOut(this.waitFor({ ...params, awaited: 'nothing' }))
   }
 
   /** What arrived after `mark`, or the last few events when nothing did. */

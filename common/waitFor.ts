@@ -36,3 +36,13 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<{ valu
     clearTimeout(timer)
   }
 }
+
+/** What a bounded wait resolved to, or undefined once it timed out: for checks that something does not come. */
+export async function unlessTimedOut<T>(wait: Promise<T>): Promise<T | undefined> {
+  try {
+    return await wait
+  } catch (e) {
+    if (e instanceof WaitTimeoutError) return undefined
+    throw e
+  }
+}

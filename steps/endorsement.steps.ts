@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { Given, Then, When } from '@cucumber/cucumber'
 import type { TransactionJob } from '../backchannels/capabilities.js'
-import { WaitTimeoutError } from '../common/waitFor.js'
+import { unlessTimedOut } from '../common/waitFor.js'
 import { ledgerOfRun } from '../runner/context.js'
 import { connect } from './support/connect.js'
 import { offeredSteps } from './support/offered.js'
@@ -170,15 +170,9 @@ Then("the author reports the ledger's refusal of the write", function (this: Con
 })
 
 Then('the endorser receives no ack', async function (this: ConformanceWorld) {
-  const acked = await receivedBy(
-    this,
-    ENDORSER,
-    (e) => typePattern('transactions', 'ack').test(e.type),
-    'an ack',
-  ).catch((e: unknown) => {
-    if (e instanceof WaitTimeoutError) return undefined
-    throw e
-  })
+  const acked = await unlessTimedOut(
+    receivedBy(this, ENDORSER, (e) => typePattern('transactions', 'ack').test(e.type), 'an ack'),
+  )
   assert.equal(acked, undefined, `the author acked a write the ledger refused (ack ${acked?.id})`)
 })
 
@@ -308,17 +302,17 @@ Then(
     // endpoint ATTRIB): it is sent before the schema's, but nothing says it is delivered first.
     const { authorDid } = endorsement(this)
     const schema = schemaOf(this)
-    await receivedBy(
-      this,
-      ENDORSER,
-      (e) =>
-        typePattern('transactions', 'request').test(e.type) &&
-        JSON.stringify(e.message).includes(authorDid) &&
-        !JSON.stringify(e.message).includes(schema.name),
-      'a request for the author’s own DID',
-    ).catch((e: unknown) => {
-      if (!(e instanceof WaitTimeoutError)) throw e
-    })
+    await unlessTimedOut(
+      receivedBy(
+        this,
+        ENDORSER,
+        (e) =>
+          typePattern('transactions', 'request').test(e.type) &&
+          JSON.stringify(e.message).includes(authorDid) &&
+          !JSON.stringify(e.message).includes(schema.name),
+        'a request for the author’s own DID',
+      ),
+    )
     const requests = this.instrument(ENDORSER)
       .trace('inbound')
       .filter((e) => typePattern('transactions', 'request').test(e.type))
@@ -337,15 +331,14 @@ Then(
 Then('the author receives no endorsement of its request', async function (this: ConformanceWorld) {
   const transactionId = transaction(this, AUTHOR)
   // A bounded wait for what must not come: the run's calibrated quiet bound.
-  const endorsed = await receivedBy(
-    this,
-    AUTHOR,
-    (e) => typePattern('transactions', 'endorse').test(e.type) && e.message.transaction_id === transactionId,
-    'an endorse',
-  ).catch((e: unknown) => {
-    if (e instanceof WaitTimeoutError) return undefined
-    throw e
-  })
+  const endorsed = await unlessTimedOut(
+    receivedBy(
+      this,
+      AUTHOR,
+      (e) => typePattern('transactions', 'endorse').test(e.type) && e.message.transaction_id === transactionId,
+      'an endorse',
+    ),
+  )
   assert.equal(endorsed, undefined, `the endorser endorsed the expired request (endorse ${endorsed?.id})`)
 })
 
@@ -465,9 +458,6 @@ Then('the request the endorser gave back in its place is not on the ledger', asy
   // A write the author says it made is on the pool within the bound; a refused one is checked at once.
   const found = this.lastError
     ? await ledger.schemaNow(schemaId)
-    : await ledger.schema(schemaId, this.wait.timeoutMs).catch((e: unknown) => {
-        if (e instanceof WaitTimeoutError) return null
-        throw e
-      })
+    : ((await unlessTimedOut(ledger.schema(schemaId, this.wait.timeoutMs))) ?? null)
   assert.equal(found, null, `the author wrote ${schemaId}, another author's schema it never asked for`)
 })

@@ -66,9 +66,18 @@ describe('wait calibration', () => {
 
   it('delivers what arrives during an extension', async () => {
     const log = new EventLog<string>((e) => e)
-    log.calibration = calibrated(0.9)
+    const busy = machine(0.9)
+    let reads = 0
+    // The event comes once the calibrated bound has passed: at the first look at the load, after the one at the start.
+    const load = () => {
+      if (++reads === 2) queueMicrotask(() => log.push('late'))
+      return busy()
+    }
+    const calibration = new WaitCalibration(20, 10, 8, load)
+    for (let i = 0; i < 8; i++) calibration.observe(1)
+    log.calibration = calibration
     const got = log.waitFor({ pick: (e) => (e === 'late' ? e : undefined), timeoutMs: 2_000, awaited: 'late' })
-    setTimeout(() => log.push('late'), 100)
     assert.equal(await got, 'late')
+    assert.ok(reads >= 2, 'the event came only after the calibrated bound')
   })
 })
