@@ -34,7 +34,7 @@ export class Ledger {
   async registerNym(did: string, verkey: string, role?: NymRole): Promise<void> {
     const written = await this.client.writeNym({ submitter: this.trustee, did, verkey, ...(role ? { role } : {}) })
     this.note('write', 'NYM', did, { role: role ?? null, seqNo: written.seqNo, by: 'trustee' })
-    await this.readBack(() => this.client.getNym(did), `the NYM of ${did}`)
+    await this.nym(did)
   }
 
   /** The transaction at `seqNo`, read back from the pool. */

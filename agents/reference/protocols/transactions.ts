@@ -7,12 +7,13 @@
  */
 import { randomUUID } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
-import { CustomRequest, NymRequest } from '@hyperledger/indy-vdr-nodejs'
+import { CustomRequest, type IndyVdrRequest } from '@hyperledger/indy-vdr-nodejs'
 import { EventLog } from '../../../common/eventLog.js'
 import { newMessage, type DidCommMessage } from '../../../didcomm/message.js'
 import { messageTypeUri } from '../../../didcomm/messageType.js'
 import {
   credentialDefinitionRequest,
+  endorse,
   LedgerClient,
   LedgerIdentity,
   schemaRequest,
@@ -135,8 +136,6 @@ export class Transactions {
     schema: { name: string; version: string; attributes: string[] },
     expiresTime?: string,
   ): Promise<{ record: TransactionRecord; schemaId: string }> {
-    const endorser = this.endorserInfo.get(connectionId)
-    if (!endorser) throw new Error(`no endorser is set for connection ${connectionId}`)
     const author = this.identity('author')
     const request = schemaRequest({
       authorDid: author.did,
@@ -144,9 +143,7 @@ export class Transactions {
       version: schema.version,
       attrNames: schema.attributes,
     })
-    request.setEndorser({ endorser: endorser.did })
-    author.sign(request)
-    const record = await this.sendRequest(connectionId, request.body, ENDORSE_GOAL, expiresTime)
+    const record = await this.sendForEndorsement(connectionId, request, expiresTime)
     return { record, schemaId: `${author.did}:2:${schema.name}:${schema.version}` }
   }
 
@@ -160,8 +157,6 @@ export class Transactions {
     schemaId: string,
     tag: string,
   ): Promise<{ record: TransactionRecord; credentialDefinitionId: string }> {
-    const endorser = this.endorserInfo.get(connectionId)
-    if (!endorser) throw new Error(`no endorser is set for connection ${connectionId}`)
     const author = this.identity('author')
     const schema = await (await this.ledger()).getSchema(schemaId)
     if (!schema) throw new Error(`schema ${schemaId} is not on the ledger`)
@@ -172,10 +167,21 @@ export class Transactions {
       tag,
       value: { primary: { n: '1', s: '2', r, rctxt: '7', z: '8' } },
     })
-    request.setEndorser({ endorser: endorser.did })
-    author.sign(request)
-    const record = await this.sendRequest(connectionId, request.body, ENDORSE_GOAL)
+    const record = await this.sendForEndorsement(connectionId, request)
     return { record, credentialDefinitionId: `${author.did}:3:CL:${schema.seqNo}:${tag}` }
+  }
+
+  /** Author: names the connection's endorser in the request, signs it as the author and sends it for endorsement. */
+  private async sendForEndorsement(
+    connectionId: string,
+    request: IndyVdrRequest,
+    expiresTime?: string,
+  ): Promise<TransactionRecord> {
+    const endorser = this.endorserInfo.get(connectionId)
+    if (!endorser) throw new Error(`no endorser is set for connection ${connectionId}`)
+    request.setEndorser({ endorser: endorser.did })
+    this.identity('author').sign(request)
+    return this.sendRequest(connectionId, request.body, ENDORSE_GOAL, expiresTime)
   }
 
   private async sendRequest(
@@ -258,9 +264,7 @@ export class Transactions {
       throw new Error(`a write_did request needs a did and a verkey: ${text}`)
     }
     const ledger = await this.ledger()
-    await ledger.write(
-      endorser.sign(new NymRequest({ submitterDid: endorser.did, dest: meta.did, verkey: meta.verkey })),
-    )
+    await ledger.writeNym({ submitter: endorser, did: meta.did, verkey: meta.verkey })
     return JSON.stringify({ result: { txn: { type: '1', data: { dest: meta.did } } }, meta_data: meta })
   }
 
@@ -271,20 +275,14 @@ export class Transactions {
   private async anotherRequest(endorser: LedgerIdentity): Promise<string> {
     const other = LedgerIdentity.generate()
     const ledger = await this.ledger()
-    await ledger.write(
-      endorser.sign(new NymRequest({ submitterDid: endorser.did, dest: other.did, verkey: other.verkey })),
-    )
+    await ledger.writeNym({ submitter: endorser, did: other.did, verkey: other.verkey })
     const request = schemaRequest({
       authorDid: other.did,
       name: `another-${randomUUID()}`,
       version: '1.0',
       attrNames: ['x'],
     })
-    request.setEndorser({ endorser: endorser.did })
-    for (const signer of [other, endorser]) {
-      request.setMultiSignature({ identifier: signer.did, signature: signer.signatureFor(request) })
-    }
-    return request.body
+    return endorse(request, { author: other, endorser }).body
   }
 
   /** Author: asks the endorser to write the NYM of a new DID of its own (the write_did goal). */
