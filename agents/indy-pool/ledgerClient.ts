@@ -1,7 +1,7 @@
 /**
  * The harness's own Indy ledger client: indy-vdr (the client ACA-Py and Credo use) for the pool protocol
  * and request building, Askar for the Ed25519 signatures. Enough to register DIDs (NYM, with a role),
- * write what an author or an endorser writes, and read NYM, SCHEMA and CLAIM_DEF back.
+ * write what an author or an endorser writes, and read NYM, SCHEMA, CLAIM_DEF and REVOC_REG_DEF back.
  */
 import { setImmediate } from 'node:timers/promises'
 import {
@@ -9,6 +9,7 @@ import {
   GetAttribRequest,
   GetCredentialDefinitionRequest,
   GetNymRequest,
+  GetRevocationRegistryDefinitionRequest,
   GetSchemaRequest,
   GetTransactionRequest,
   IndyVdrError,
@@ -225,6 +226,41 @@ export class LedgerClient {
       seqNo: result.seqNo,
     }
   }
+
+  /** The revocation registry definition `<did>:4:<cred def id>:CL_ACCUM:<tag>`, or null. */
+  async getRevocationRegistryDefinition(revocationRegistryId: string): Promise<RevocationRegistryDefinition | null> {
+    const result = await this.submit(new GetRevocationRegistryDefinitionRequest({ revocationRegistryId }))
+    const data = result.data as Omit<RevocationRegistryDefinition, 'seqNo' | 'txnTime'> | null
+    if (!data?.value || typeof result.seqNo !== 'number') return null
+    return {
+      id: data.id,
+      credDefId: data.credDefId,
+      revocDefType: data.revocDefType,
+      tag: data.tag,
+      value: data.value,
+      seqNo: result.seqNo,
+      txnTime: result.txnTime as number,
+    }
+  }
+}
+
+/** A REVOC_REG_DEF as the ledger holds it: what a holder needs to find and trust the registry's tails file. */
+export interface RevocationRegistryDefinition {
+  id: string
+  credDefId: string
+  revocDefType: string
+  tag: string
+  value: {
+    issuanceType: string
+    maxCredNum: number
+    /** base58 of the SHA-256 of the tails file. */
+    tailsHash: string
+    /** Where holders download the tails file. */
+    tailsLocation: string
+    publicKeys: Record<string, unknown>
+  }
+  seqNo: number
+  txnTime: number
 }
 
 /** A transaction as the domain ledger holds it: who wrote it, who endorsed it, who signed it, what it says. */

@@ -69,6 +69,16 @@ export class Ledger {
     return this.note('read', 'GET_CLAIM_DEF', id, found)
   }
 
+  /** The revocation registry definition, read back once it is on the pool (bounded). */
+  async revocationRegistryDefinition(id: string, timeoutMs?: number) {
+    const found = await this.readBack(
+      () => this.client.getRevocationRegistryDefinition(id),
+      `revocation registry definition ${id}`,
+      timeoutMs,
+    )
+    return this.note('read', 'GET_REVOC_REG_DEF', id, found)
+  }
+
   /** The schema as the pool has it now, or null: for what must not have been written. */
   async schemaNow(schemaId: string) {
     return this.note('read', 'GET_SCHEMA', schemaId, await this.client.getSchema(schemaId))
