@@ -12,63 +12,50 @@ import { manage, type ManagedProcess } from './processes.js'
 import { tailFile } from './tail.js'
 import { pollUntil, WaitTimeoutError } from './waitFor.js'
 
-export interface SpawnOptions {
-  /** How messages name the process (`ACA-Py "acapy-1.7.0-1"`). */
-  name: string
+export interface SpawnOptions extends SupervisionOptions {
   command: string
   args: string[]
   env?: NodeJS.ProcessEnv
   cwd?: string
-  /** stdout and stderr are appended here. */
-  logFile: string
   /** Fork a Node entry (`command`) with an IPC channel instead of spawning a program. */
   ipc?: { execArgv: string[] }
-  /** Removes secrets from what the log tail shows. */
-  redact?: (text: string) => string
   /** SIGTERM, then SIGKILL after this long. */
   stopGraceMs: number
   /** Runs before the process group is signalled on stop (e.g. a clean shutdown request). */
   beforeStop?: () => Promise<void>
   /** What Ctrl-C or the harness's exit runs for it (default: stop it); a pool stops all its nodes. */
   onInterrupt?: () => Promise<void>
-  /** The error class a failed start throws (a StartError of the launcher's own). */
-  startError?: new (message: string) => StartError
 }
 
 /** Why a start failed: the cause, and the log tail. */
 export class StartError extends Error {}
 
-export class SpawnedProcess {
-  readonly proc: ManagedProcess
-  private stopping?: Promise<void>
+/** What a supervised agent process (a child of the harness, or a container) is named and logged as. */
+export interface SupervisionOptions {
+  /** How messages name the process (`ACA-Py "acapy-1.7.0-1"`). */
+  name: string
+  /** stdout and stderr are appended here. */
+  logFile: string
+  /** Removes secrets from what the log tail shows. */
+  redact?: (text: string) => string
+  /** The error class a failed start throws (a StartError of the launcher's own). */
+  startError?: new (message: string) => StartError
+}
 
-  constructor(
-    readonly child: ChildProcess,
-    private readonly opts: SpawnOptions,
-  ) {
-    this.proc = manage(child, opts.onInterrupt ?? (() => this.stop()))
-  }
+/** A started process the harness waits on until ready, reads the log of, and stops: a child or a container. */
+export abstract class Supervised {
+  constructor(protected readonly supervision: SupervisionOptions) {}
 
-  get pid(): number {
-    return this.child.pid as number
-  }
-
-  /** Resolves with how the process ended (`signal SIGKILL`, `code 1`) once it has. */
-  get exited(): Promise<string> {
-    return this.proc.exited.then(() => this.proc.exitInfo ?? 'exited')
-  }
+  /** How the process ended (`signal SIGKILL`, `code 1`), once it has; undefined while it runs. */
+  abstract get exitInfo(): string | undefined
+  /** Resolves with how the process ended once it has. */
+  abstract get exited(): Promise<string>
+  abstract get pid(): number
+  abstract stop(): Promise<void>
 
   async logTail(lines = 40): Promise<string> {
-    const text = await tailFile(this.opts.logFile, lines)
-    return this.opts.redact ? this.opts.redact(text) : text
-  }
-
-  stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      if (this.proc.alive) await this.opts.beforeStop?.().catch(() => undefined)
-      await this.proc.stop(this.opts.stopGraceMs)
-    })()
-    return this.stopping
+    const text = await tailFile(this.supervision.logFile, lines)
+    return this.supervision.redact ? this.supervision.redact(text) : text
   }
 
   /**
@@ -80,9 +67,9 @@ export class SpawnedProcess {
     try {
       await pollUntil({
         timeoutMs: params.timeoutMs,
-        awaited: `${this.opts.name} to be ready`,
+        awaited: `${this.supervision.name} to be ready`,
         probe: async () => {
-          if (this.proc.exitInfo) throw new Error(`process exited (${this.proc.exitInfo}) before becoming ready`)
+          if (this.exitInfo) throw new Error(`process exited (${this.exitInfo}) before becoming ready`)
           return (await params.probe()) ? true : undefined
         },
       })
@@ -96,8 +83,42 @@ export class SpawnedProcess {
     await this.stop()
     const why = cause instanceof Error ? cause.message : String(cause)
     const tail = await this.logTail()
-    const ErrorType = this.opts.startError ?? StartError
-    return new ErrorType(`${this.opts.name} failed to start: ${why}\n--- log tail (${this.opts.logFile}) ---\n${tail}`)
+    const ErrorType = this.supervision.startError ?? StartError
+    const { name, logFile } = this.supervision
+    return new ErrorType(`${name} failed to start: ${why}\n--- log tail (${logFile}) ---\n${tail}`)
+  }
+}
+
+export class SpawnedProcess extends Supervised {
+  readonly proc: ManagedProcess
+  private stopping?: Promise<void>
+
+  constructor(
+    readonly child: ChildProcess,
+    private readonly opts: SpawnOptions,
+  ) {
+    super(opts)
+    this.proc = manage(child, opts.onInterrupt ?? (() => this.stop()))
+  }
+
+  get pid(): number {
+    return this.child.pid as number
+  }
+
+  get exitInfo(): string | undefined {
+    return this.proc.exitInfo
+  }
+
+  get exited(): Promise<string> {
+    return this.proc.exited.then(() => this.proc.exitInfo ?? 'exited')
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.proc.alive) await this.opts.beforeStop?.().catch(() => undefined)
+      await this.proc.stop(this.opts.stopGraceMs)
+    })()
+    return this.stopping
   }
 }
 

@@ -97,6 +97,16 @@ function installHooks(): void {
   }
 }
 
+/**
+ * Runs `stop` on Ctrl-C and SIGTERM, for what the harness started that is no child of its own (a
+ * container); returns the function that takes it off again once it is stopped.
+ */
+export function stopOnInterrupt(stop: () => Promise<void>): () => void {
+  stoppers.add(stop)
+  installHooks()
+  return () => stoppers.delete(stop)
+}
+
 /** Whether a process with this pid exists (signal 0 checks without signalling). */
 export function pidAlive(pid: number): boolean {
   try {

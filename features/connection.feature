@@ -24,7 +24,7 @@ Feature: Connection establishment with out-of-band 1.1, DID Exchange 1.1 and tru
     When the invitee accepts the invitation's URL form
     Then the inviter and the invitee both have a completed connection
 
-  @trust-ping
+  @trust-ping @needs:messaging
   Scenario Outline: trust pings in both directions on a did:peer:<numalgo> connection
     Given a connection between the inviter and the invitee with did:peer:<numalgo> DIDs
     When the invitee sends a trust ping
@@ -37,7 +37,7 @@ Feature: Connection establishment with out-of-band 1.1, DID Exchange 1.1 and tru
       | 2       |
       | 4       |
 
-  @basicmessage
+  @basicmessage @needs:messaging
   Scenario: basic messages in both directions
     Given a connection between the inviter and the invitee
     When the inviter sends the basic message "hello from the inviter"
@@ -45,7 +45,7 @@ Feature: Connection establishment with out-of-band 1.1, DID Exchange 1.1 and tru
     When the invitee sends the basic message "hello from the invitee"
     Then the inviter receives the basic message "hello from the invitee"
 
-  @RFC0023 @reference:inviter
+  @RFC0023 @reference:inviter @needs:messaging:invitee
   Scenario: the invitee threads its DID Exchange messages to the invitation and authcrypts them
     Given a connection between the inviter and the invitee
     Then the DID Exchange request the inviter received has ~thread.pthid equal to the invitation @id
@@ -54,7 +54,7 @@ Feature: Connection establishment with out-of-band 1.1, DID Exchange 1.1 and tru
     Then the invitee receives the inviter's trust ping response
     And every message the inviter received on the connection was authcrypted with the key of the sender DID
 
-  @RFC0023 @reference:invitee
+  @RFC0023 @reference:invitee @needs:messaging:inviter
   Scenario: the inviter answers with a response signed by the invitation key
     Given a connection between the inviter and the invitee
     Then the DID Exchange response the invitee received is threaded to its request

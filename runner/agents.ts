@@ -3,16 +3,21 @@ import { AcapyHost, type ExternalAcapy } from '../backchannels/acapy/host.js'
 import { CredoHost } from '../backchannels/credo/host.js'
 import type { AgentHost, HostSettings } from '../backchannels/host.js'
 import { ReferenceHost } from '../backchannels/reference/host.js'
+import { AATH_FAMILY, isAathAgent, parseAathAgent } from '../backchannels/aath/agentSpec.js'
+import { AathHost, backchannelProblem } from '../backchannels/aath/host.js'
 import { ACAPY_VERSIONS, type AcapyVersion } from '../agents/acapy/versions.js'
 import { CREDO_VERSION_SPECS, CREDO_VERSIONS } from '../agents/credo/versions.js'
 import { acapyInstallProblem } from '../agents/acapy/install.js'
 import { ensureAskarLibrary } from '../agents/reference/native/askarLibrary.js'
 import { agentId, parseAgentId, REFERENCE_FAMILY, TENANT_VARIANT, type AgentRef } from '../contract/agentId.js'
 import packageJson from '../package.json' with { type: 'json' }
+import { containerOf, containerProblem, launchOf, type LaunchChoice } from './launch.js'
 
 /** Settings for agents that run elsewhere instead of being started by the harness, and the run's bounds. */
 export interface AgentSettings extends HostSettings {
   acapy?: ExternalAcapy
+  /** Which agents run as containers (`--launch`), and from which image. */
+  launch?: LaunchChoice
 }
 
 interface AgentFamily {
@@ -50,10 +55,14 @@ const families: Record<string, AgentFamily> = {
         timeoutMs: settings.timeoutMs,
         calibrate: settings.calibrate,
         ...(settings.acapy && !ref.variant ? { external: settings.acapy } : {}),
+        ...(containerOf(ref, settings.launch) ? { container: containerOf(ref, settings.launch) } : {}),
       }),
     maxInstances: (settings) => (settings.acapy ? 1 : Infinity),
-    problem: async (ref, settings) =>
-      settings.acapy && !ref.variant ? undefined : acapyInstallProblem(ref.version as AcapyVersion),
+    problem: async (ref, settings) => {
+      if (settings.acapy && !ref.variant) return undefined
+      if (launchOf(ref, settings.launch) === 'docker') return containerProblem(ref, settings.launch)
+      return acapyInstallProblem(ref.version as AcapyVersion)
+    },
   },
   credo: {
     versions: [...CREDO_VERSIONS].sort(semver.rcompare),
@@ -62,10 +71,18 @@ const families: Record<string, AgentFamily> = {
     },
     create: (ref, instance, settings) => new CredoHost(ref, instance, settings),
     maxInstances: () => Infinity,
-    problem: async (ref) =>
+    problem: async (ref, settings) =>
+      (await containerProblem(ref, settings.launch)) ??
       (await askarProblem()) ??
       CREDO_VERSION_SPECS[ref.version]?.installProblem() ??
       (ref.variant === TENANT_VARIANT ? CREDO_VERSION_SPECS[ref.version]?.noTenancy : undefined),
+  },
+  // Any agent behind an AATH backchannel, named on the command line as aath:<name>=<url> (backchannels/aath/agentSpec.ts).
+  [AATH_FAMILY]: {
+    versions: [],
+    create: (ref, instance, settings) => new AathHost(ref, instance, settings),
+    maxInstances: () => 1,
+    problem: (ref, settings) => backchannelProblem(ref, settings.timeoutMs),
   },
 }
 
@@ -76,6 +93,7 @@ export function knownAgentIds(): string[] {
 
 /** Reads an agent id from the command line; a bare family means its newest version. Throws on an unknown one. */
 export function resolveAgent(text: string): AgentRef {
+  if (isAathAgent(text)) return parseAathAgent(text)
   const parsed = parseAgentId(text)
   const family = families[parsed.family]
   if (!family) throw new Error(`unknown agent "${text}" (known: ${knownAgentIds().join(', ')})`)

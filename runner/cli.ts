@@ -5,16 +5,20 @@ import { AskarUnavailableError } from '../agents/reference/native/askarLibrary.j
 import { registerCompareCommand } from './commands/compare.js'
 import { registerLedgerCommand } from './commands/ledger.js'
 import { registerStoreCommand } from './commands/store.js'
+import { registerImagesCommand } from './commands/images.js'
 import { registerMergeCommand } from './commands/merge.js'
 import { registerReportCommand } from './commands/report.js'
 import { consoleOutput, formatRoleTable, formatTotals } from './progress.js'
 import { flakyScenarios, runPassed, type Summary } from '../contract/summary.js'
 import { knownAgentIds } from './agents.js'
+import { isAathAgent } from '../backchannels/aath/agentSpec.js'
 import { parseShard } from './assignments.js'
 import { AgentStartError, checkAgents, checkInput, defaultReportDir, run, UsageError } from './run.js'
 import { writeMergedRun } from './merge.js'
 import { defaultWorkers, runInWorkers, WorkerError } from './workers.js'
 import { ledgerForRun, LedgerStartError, type RunLedger } from './ledger.js'
+import { needsEngine, parseLaunch, type LaunchChoice } from './launch.js'
+import { connectEngine, DockerUnavailableError, type Engine } from '../common/docker/engine.js'
 
 /** Exit codes (documented in the README): 0 all passed, 1 a scenario failed, 2 bad input, 3 an agent could not start, 130 interrupted. */
 export const EXIT = { passed: 0, failed: 1, usage: 2, agentStart: 3, interrupted: 130 } as const
@@ -39,6 +43,8 @@ function workerArgs(opts: {
   strict?: boolean
   calibrate: boolean
   ledger?: RunLedger
+  launch: string
+  acapyImage?: string
 }): string[] {
   return [
     ...['--agents', opts.agents, '--pairing', opts.pairing, '--timeout', String(opts.timeout), '--workers', '1'],
@@ -46,6 +52,7 @@ function workerArgs(opts: {
     ...(opts.expectations ? ['--expectations', opts.expectations] : []),
     ...(opts.strict ? ['--strict'] : []),
     ...(opts.calibrate ? [] : ['--no-calibrate']),
+    ...['--launch', opts.launch, ...(opts.acapyImage ? ['--acapy-image', opts.acapyImage] : [])],
     ...(opts.ledger && 'genesisPath' in opts.ledger ? ['--ledger-genesis', opts.ledger.genesisPath] : []),
   ]
 }
@@ -80,6 +87,13 @@ function shardOption(text: string): { index: number; total: number } {
   }
 }
 
+/** The run's Docker engine, exported to the workers as DOCKER_HOST. */
+async function runEngine(output: { info(msg: string): void }): Promise<Engine> {
+  const engine = await connectEngine((msg) => output.info(msg))
+  process.env.DOCKER_HOST = engine.host
+  return engine
+}
+
 const program = new Command()
   .name('didcomm-conformance')
   .description('Conformance test harness for DIDComm v1 / Aries agents')
@@ -90,7 +104,7 @@ program
   .description('run the conformance features against the chosen agents in every role assignment')
   .option(
     '--agents <list>',
-    `comma-separated agent ids (family[@version]; a bare family is its newest version); known: ${knownAgentIds().join(', ')}`,
+    `comma-separated agent ids (family[@version]; a bare family is its newest version); known: ${knownAgentIds().join(', ')}; an agent behind an AATH backchannel: aath:<name>=<url>`,
     'reference',
   )
   .addOption(
@@ -121,6 +135,12 @@ program
       .default(9090)
       .argParser(Number),
   )
+  .option(
+    '--launch <how>',
+    'how agents under test run: process, docker, or per agent (acapy@1.7.0=docker,credo=process); docker needs `images build` first',
+    'process',
+  )
+  .option('--acapy-image <image>', 'run ACA-Py as a container of this image (aca-py on its PATH) instead of ours')
   .option('--shard <i/n>', 'run only the i-th of n deterministic shares of the role assignments (join them with merge)')
   .addOption(
     new Option('--workers <n>', 'worker processes, each running a share of the role assignments with agents of its own')
@@ -156,6 +176,8 @@ program
       json?: boolean
       strict?: boolean
       ledgerGenesis?: string
+      launch: string
+      acapyImage?: string
     }) => {
       const agents = opts.agents
         .split(',')
@@ -164,59 +186,81 @@ program
       try {
         const output = consoleOutput({ quiet: Boolean(opts.quiet), json: Boolean(opts.json) })
         // One process runs a shard, an agent running elsewhere (there is one of it), or a single worker.
-        const inWorkers = opts.workers > 1 && !opts.shard && !opts.acapyAdminUrl
+        const inWorkers = opts.workers > 1 && !opts.shard && !opts.acapyAdminUrl && !agents.some(isAathAgent)
         // Bad input is one answer before anything starts (a pool, workers), not one per worker.
         const { refOf } = checkInput({ agents, tags: opts.tags, expectations: opts.expectations })
-        if (inWorkers) await checkAgents([...refOf.values()], { timeoutMs: opts.timeout, calibrate: opts.calibrate })
-        const reportDir = path.resolve(opts.reportDir ?? defaultReportDir())
-        const pool = await ledgerForRun({ tags: opts.tags, genesisPath: opts.ledgerGenesis, out: output })
-        const ledger = pool.ledger
-        const runOnce = (reportDir: string) =>
-          inWorkers
-            ? runInWorkers(workerArgs({ ...opts, ledger }), opts.workers, reportDir, output)
-            : run({
-                agents,
-                pairing: opts.pairing,
-                ...(opts.shard ? { shard: shardOption(opts.shard) } : {}),
-                tags: opts.tags,
-                reportDir,
-                expectations: opts.expectations,
-                timeoutMs: opts.timeout,
-                calibrate: opts.calibrate,
-                ledger,
-                agentSettings: opts.acapyAdminUrl
-                  ? {
-                      acapy: {
-                        adminUrl: opts.acapyAdminUrl,
-                        apiKey: process.env.DIDCOMM_CONFORMANCE_ACAPY_API_KEY,
-                        webhookPort: opts.acapyWebhookPort,
-                      },
-                    }
-                  : {},
-                output,
-              })
-        let summary: Summary
+        let launch: LaunchChoice
         try {
-          summary = opts.repeat > 1 ? await repeated(opts.repeat, reportDir, runOnce) : await runOnce(reportDir)
+          launch = parseLaunch(opts.launch, opts.acapyImage)
+        } catch (e) {
+          throw new UsageError((e as Error).message)
+        }
+        // One engine for the run and its workers (they find it by DOCKER_HOST), stopped at the end if ours.
+        const engine = needsEngine([...refOf.values()], launch) ? await runEngine(output) : undefined
+        try {
+          if (inWorkers) {
+            await checkAgents([...refOf.values()], { timeoutMs: opts.timeout, calibrate: opts.calibrate, launch })
+          }
+          const reportDir = path.resolve(opts.reportDir ?? defaultReportDir())
+          const pool = await ledgerForRun({ tags: opts.tags, genesisPath: opts.ledgerGenesis, out: output })
+          const ledger = pool.ledger
+          const runOnce = (reportDir: string) =>
+            inWorkers
+              ? runInWorkers(workerArgs({ ...opts, ledger }), opts.workers, reportDir, output)
+              : run({
+                  agents,
+                  pairing: opts.pairing,
+                  ...(opts.shard ? { shard: shardOption(opts.shard) } : {}),
+                  tags: opts.tags,
+                  reportDir,
+                  expectations: opts.expectations,
+                  timeoutMs: opts.timeout,
+                  calibrate: opts.calibrate,
+                  ledger,
+                  agentSettings: {
+                    launch,
+                    ...(opts.acapyAdminUrl
+                      ? {
+                          acapy: {
+                            adminUrl: opts.acapyAdminUrl,
+                            apiKey: process.env.DIDCOMM_CONFORMANCE_ACAPY_API_KEY,
+                            webhookPort: opts.acapyWebhookPort,
+                          },
+                        }
+                      : {}),
+                  },
+                  output,
+                })
+          let summary: Summary
+          try {
+            summary = opts.repeat > 1 ? await repeated(opts.repeat, reportDir, runOnce) : await runOnce(reportDir)
+          } finally {
+            await pool.stop()
+          }
+          if (inWorkers || opts.repeat > 1) {
+            output.table(formatRoleTable(summary))
+            output.info(formatTotals(summary))
+          }
+          // Interrupted: the summary is written and the agents are being stopped; the exit code says so.
+          if (summary.interrupted) return exitWhenFlushed(EXIT.interrupted)
+          if (opts.json) console.log(JSON.stringify(summary, null, 2))
+          else if (opts.quiet) console.error(formatTotals(summary))
+          const ran = summary.totals.passed + summary.totals.failed
+          if (ran === 0) console.error('no scenario matched the selection')
+          exitWhenFlushed(runPassed(summary, Boolean(opts.strict)) ? EXIT.passed : EXIT.failed)
         } finally {
-          await pool.stop()
+          await engine?.stop()
         }
-        if (inWorkers || opts.repeat > 1) {
-          output.table(formatRoleTable(summary))
-          output.info(formatTotals(summary))
-        }
-        // Interrupted: the summary is written and the agents are being stopped; the exit code says so.
-        if (summary.interrupted) return exitWhenFlushed(EXIT.interrupted)
-        if (opts.json) console.log(JSON.stringify(summary, null, 2))
-        else if (opts.quiet) console.error(formatTotals(summary))
-        const ran = summary.totals.passed + summary.totals.failed
-        if (ran === 0) console.error('no scenario matched the selection')
-        exitWhenFlushed(runPassed(summary, Boolean(opts.strict)) ? EXIT.passed : EXIT.failed)
       } catch (e) {
         console.error(`didcomm-conformance: ${(e as Error).message}`)
         if (e instanceof UsageError) exitWhenFlushed(EXIT.usage)
         else if (e instanceof WorkerError) exitWhenFlushed(e.exitCode)
-        else if (e instanceof AgentStartError || e instanceof AskarUnavailableError || e instanceof LedgerStartError)
+        else if (
+          e instanceof AgentStartError ||
+          e instanceof AskarUnavailableError ||
+          e instanceof LedgerStartError ||
+          e instanceof DockerUnavailableError
+        )
           exitWhenFlushed(EXIT.agentStart)
         else throw e
       }
@@ -228,5 +272,6 @@ registerCompareCommand(program)
 registerMergeCommand(program)
 registerLedgerCommand(program)
 registerStoreCommand(program)
+registerImagesCommand(program)
 
 await program.parseAsync()

@@ -7,7 +7,9 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import bs58 from 'bs58'
-import { spawnManaged, StartError } from '../../common/managedSpawn.js'
+import { spawnManaged, StartError, type Supervised } from '../../common/managedSpawn.js'
+import { ContainerProcess } from '../../common/docker/container.js'
+import { acapyImageTag } from './image.js'
 import { PortUnavailableError, reservePorts } from '../../common/ports.js'
 import { tailFile } from '../../common/tail.js'
 import type { StoreAccess } from '../../contract/storeSnapshot.js'
@@ -41,6 +43,8 @@ export interface AcapyLaunchOptions {
    * of one store (`walletType`, as the version names it). The JWT secret is made here and never leaves.
    */
   multitenant?: { walletType: string }
+  /** Run the agent as a container of this image (with `aca-py` on its PATH) instead of from the venv. */
+  container?: { image: string }
 }
 
 export interface AcapyProcess {
@@ -135,7 +139,7 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
     throw new AcapyLaunchError(`ACA-Py ${requested} is not supported: use one of ${ACAPY_VERSIONS.join(', ')}`)
   }
   const spec = ACAPY_VERSION_SPECS[requested]
-  const { bin } = await ensureAcapyInstalled({ version: requested, quiet: true })
+  const bin = opts.container ? 'aca-py' : (await ensureAcapyInstalled({ version: requested, quiet: true })).bin
   const [inboundPort, adminPort] = (await reserve(opts.inboundPort, opts.adminPort)) as [number, number]
   const id = randomBytes(4).toString('hex')
   const slug = opts.label.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40) || 'agent'
@@ -189,7 +193,18 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   })
   if (opts.walletSeed) env.ACAPY_WALLET_SEED = opts.walletSeed
   if (opts.multitenant) env.ACAPY_MULTITENANT_JWT_SECRET = secrets['JWT secret']
-  return start({ opts, bin, home, walletName, logFile, inboundPort, adminPort, args, env, secrets })
+  return start({
+    opts: { ...opts, version: requested },
+    bin,
+    home,
+    walletName,
+    logFile,
+    inboundPort,
+    adminPort,
+    args,
+    env,
+    secrets,
+  })
 }
 
 async function reserve(inbound: number | undefined, admin: number | undefined): Promise<number[]> {
@@ -201,30 +216,53 @@ async function reserve(inbound: number | undefined, admin: number | undefined): 
   })
 }
 
+/** The agent as a child process, or as a container with the same ports, files and environment. */
+async function supervise(plan: LaunchPlan, redact: (text: string) => string): Promise<Supervised> {
+  const common = { name: `ACA-Py "${plan.opts.label}"`, logFile: plan.logFile, redact, startError: AcapyLaunchError }
+  const container = plan.opts.container
+  if (!container) {
+    return spawnManaged({
+      ...common,
+      command: plan.bin,
+      args: plan.args,
+      env: plan.env,
+      cwd: plan.home,
+      stopGraceMs: STOP_GRACE_MS,
+    })
+  }
+  const env = Object.fromEntries(
+    Object.entries(plan.env).filter((e): e is [string, string] => /^(ACAPY_|PYTHON)/.test(e[0]) && e[1] !== undefined),
+  )
+  const genesis = plan.args.indexOf('--genesis-file')
+  const mounts = [
+    { path: plan.home },
+    ...(genesis >= 0 ? [{ path: plan.args[genesis + 1] as string, readOnly: true }] : []),
+  ]
+  return ContainerProcess.start({
+    ...common,
+    image: container.image,
+    command: [plan.bin, ...plan.args],
+    env,
+    mounts,
+    workdir: plan.home,
+    stopGraceSeconds: STOP_GRACE_MS / 1000,
+  })
+}
+
 async function start(plan: LaunchPlan): Promise<AcapyProcess> {
-  const { opts, logFile } = plan
+  const { opts } = plan
   const inboundUrl = `http://${HOST}:${plan.inboundPort}`
   const adminUrl = `http://${HOST}:${plan.adminPort}`
   const apiKey = plan.secrets['admin API key'] as string
   const redact = redactor(Object.values(plan.secrets))
-  const proc = spawnManaged({
-    name: `ACA-Py "${opts.label}"`,
-    command: plan.bin,
-    args: plan.args,
-    env: plan.env,
-    cwd: plan.home,
-    logFile,
-    redact,
-    stopGraceMs: STOP_GRACE_MS,
-    startError: AcapyLaunchError,
-  })
+  const proc = await supervise(plan, redact)
   // ACA-Py announces nothing before it is ready, so readiness is polled (bounded).
   await proc.waitReady({
     timeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
     probe: async () => {
       const ready = await isReady(adminUrl, inboundUrl)
       // Read after the readiness check, so a bind failure logged just before readiness is not missed.
-      const bind = bindFailure(await tailFile(logFile, 400))
+      const bind = bindFailure(await tailFile(plan.logFile, 400))
       if (bind) throw new Error(`cannot listen on ${bind}`)
       return ready
     },
@@ -236,13 +274,17 @@ async function start(plan: LaunchPlan): Promise<AcapyProcess> {
   } catch (e) {
     throw await proc.failStart(`GET /status failed: ${(e as Error).message}`)
   }
+  // An image is only a name: what runs in it must be the release the agent id names.
+  if (opts.container && version !== opts.version) {
+    throw await proc.failStart(`image ${opts.container.image} runs ACA-Py ${version}, not ${opts.version}`)
+  }
 
   return {
     label: opts.label,
     adminUrl,
     inboundUrl,
     apiKey,
-    logFile,
+    logFile: plan.logFile,
     version,
     pid: proc.pid,
     exited: proc.exited,
@@ -256,11 +298,12 @@ async function start(plan: LaunchPlan): Promise<AcapyProcess> {
       return start(plan)
     },
     upgrade: async (version) => {
-      const { bin } = await ensureAcapyInstalled({ version, quiet: true })
+      const container = opts.container ? { image: acapyImageTag(version) } : undefined
+      const bin = container ? plan.bin : (await ensureAcapyInstalled({ version, quiet: true })).bin
       await proc.stop()
       await reserve(plan.inboundPort, plan.adminPort)
       // The wallet type stays the one the wallet was made with: ACA-Py refuses a type other than the stored one.
-      return start({ ...plan, bin })
+      return start({ ...plan, bin, opts: { ...opts, version, ...(container ? { container } : {}) } })
     },
     redact,
     // ACA-Py's sqlite path: $ACAPY_HOME/wallet/<name>/sqlite.db (utils/env.py storage_path, askar/store.py get_uri).

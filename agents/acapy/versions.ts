@@ -38,6 +38,8 @@ export interface AcapyVersionSpec {
   }
   /** The virtualenv, relative to the repository root. */
   venvDir: string
+  /** The Debian release whose Python the container image runs on (`images build`): one the pins were resolved for. */
+  imageSuite: 'bookworm' | 'trixie'
   /** Pip constraints pinning every dependency, next to this module. */
   constraintsFile: string
   /** Shown while pip runs. */
@@ -73,6 +75,7 @@ export const ACAPY_VERSION_SPECS: Record<AcapyVersion, AcapyVersionSpec> = {
         'ACA-Py 0.12.8 needs Python 3.9-3.11 as python3 on PATH: install one (e.g. apt-get install python3) and put it first on PATH',
     },
     venvDir: '.cache/acapy-0.12.8',
+    imageSuite: 'bookworm',
     constraintsFile: 'constraints-0.12.8.txt',
     coldInstallTime: '30-60 s',
     walletType: 'askar',
@@ -100,6 +103,7 @@ export const ACAPY_VERSION_SPECS: Record<AcapyVersion, AcapyVersionSpec> = {
         'ACA-Py 1.7.0 needs Python >= 3.13: install python3.13 or set DIDCOMM_CONFORMANCE_PYTHON313=/path/to/python3.13',
     },
     venvDir: '.cache/acapy-1.7.0',
+    imageSuite: 'trixie',
     constraintsFile: 'constraints-1.7.0.txt',
     coldInstallTime: '40-60 s',
     // `askar` is deprecated since 1.5.1 (release notes: migrate to askar-anoncreds or kanon-anoncreds), so 1.x

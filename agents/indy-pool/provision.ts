@@ -16,7 +16,16 @@ import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pollUntil } from '../../common/waitFor.js'
-import { checkDisk, CommandError, inRoot, indyPoolCacheDir, lastLines, rootEnv, runCommand } from './root.js'
+import {
+  checkDisk,
+  CommandError,
+  ensureDebianPackage,
+  inRoot,
+  indyPoolCacheDir,
+  lastLines,
+  rootEnv,
+  runCommand,
+} from './root.js'
 import { pidAlive } from '../../common/processes.js'
 
 export const INDY_NODE_VERSION = '1.13.2'
@@ -127,26 +136,6 @@ async function step<T>(name: string, action: () => Promise<T>): Promise<T> {
   }
 }
 
-async function ensureDebootstrap(logFile: string, log: (msg: string) => void): Promise<void> {
-  try {
-    await runCommand('debootstrap', ['--version'], { logFile })
-    return
-  } catch {
-    log('installing debootstrap with apt-get')
-  }
-  const install = () =>
-    runCommand('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'debootstrap'], { logFile })
-  await step('apt-get install debootstrap', async () => {
-    try {
-      await install()
-    } catch {
-      // The host's package lists may be missing or stale.
-      await runCommand('apt-get', ['update', '-q'], { logFile })
-      await install()
-    }
-  })
-}
-
 function listedPackages(): string[] {
   return readFileSync(path.join(recipeDir, 'debian-packages.txt'), 'utf8')
     .split('\n')
@@ -163,7 +152,7 @@ async function build(dir: string, recipeSha256: string, log: (msg: string) => vo
   await writeFile(logFile, '')
   log(`provisioning the pool's root in ${root} (log: ${logFile})`)
 
-  await ensureDebootstrap(logFile, log)
+  await step('apt-get install debootstrap', () => ensureDebianPackage('debootstrap', 'debootstrap', logFile, log))
   if (existsSync(next)) {
     assertUnused(next)
     await rm(next, { recursive: true, force: true })

@@ -92,3 +92,27 @@ export function runCommand(
     )
   })
 }
+
+/** Installs a Debian package with apt-get when `program` does not run (refreshing stale package lists once). */
+export async function ensureDebianPackage(
+  program: string,
+  pkg: string,
+  logFile: string,
+  log: (msg: string) => void,
+): Promise<void> {
+  try {
+    await runCommand(program, ['--version'], { logFile })
+    return
+  } catch {
+    log(`installing ${pkg} with apt-get`)
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+  const install = () => runCommand('apt-get', ['install', '-y', '-q', '--no-install-recommends', pkg], { env, logFile })
+  try {
+    await install()
+  } catch {
+    // The host's package lists may be missing or stale.
+    await runCommand('apt-get', ['update', '-q'], { logFile })
+    await install()
+  }
+}

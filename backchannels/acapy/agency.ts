@@ -39,6 +39,8 @@ export interface AgencyOptions {
   runDir: string
   timeoutMs: number
   calibration?: WaitCalibration
+  /** Run the multitenant ACA-Py as a container of this image (`--launch docker`). */
+  container?: { image: string }
   /** Called once if the process exits or stops answering other than by stop or restart. */
   onFailure?: (failure: AgentFailure) => void
 }
@@ -83,6 +85,7 @@ export class AcapyAgency implements Agency {
         webhookUrl,
         version: options.version,
         multitenant: { walletType },
+        ...(options.container ? { container: options.container } : {}),
       })
       agency.watch(agency.process)
       return agency

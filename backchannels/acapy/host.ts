@@ -32,6 +32,8 @@ export interface AcapyHostSettings extends HostSettings {
   external?: ExternalAcapy
   /** The role whose automatic endorsement flow this instance runs, with that role's startup flags. */
   automaticIn?: 'author' | 'endorser'
+  /** Run ACA-Py as a container of this image instead of a process (`--launch docker`). */
+  container?: { image: string }
 }
 
 /** The design's automatic flows per role, as ACA-Py's demo runs them (endorsement.md §2). */
@@ -81,6 +83,7 @@ export class AcapyHost extends BaseHost {
           runDir,
           webhookUrl,
           version: this.ref.version,
+          ...(this.settings.container ? { container: this.settings.container } : {}),
           ...(resources.ledger ? { genesisFile: resources.ledger.genesisPath } : {}),
           ...(this.settings.automaticIn ? { extraArgs: AUTOMATIC_FLAGS[this.settings.automaticIn] } : {}),
         })
@@ -222,6 +225,7 @@ export class AcapyHost extends BaseHost {
       runDir: path.join(resources.runDir, 'agents'),
       timeoutMs: this.settings.timeoutMs,
       ...(calibration ? { calibration } : {}),
+      ...(this.settings.container ? { container: this.settings.container } : {}),
     }
   }
 
