@@ -1,4 +1,7 @@
 import { benchAcapyStart } from './acapy.js'
+import { acapyImageTag } from '../agents/acapy/image.js'
+import { connectEngine } from '../common/docker/engine.js'
+import { containerProblem, parseLaunch } from '../runner/launch.js'
 import { benchConformance } from './conformance.js'
 import { benchEnvelope } from './envelope.js'
 import { benchStore } from './store.js'
@@ -20,6 +23,17 @@ console.log(
 )
 const acapy = await benchAcapyStart(3)
 console.log(`ACA-Py start-to-ready: ${acapy.join(', ')} ms over ${acapy.length} launches (target <= 5000 ms)`)
+const noContainer = await containerProblem({ family: 'acapy', version: '1.7.0' }, parseLaunch('docker'))
+if (noContainer) {
+  console.log(`ACA-Py 1.7.0 as a container: not measured (${noContainer})`)
+} else {
+  const asProcess = await benchAcapyStart(3, { version: '1.7.0' })
+  const inContainer = await benchAcapyStart(3, { version: '1.7.0', container: { image: acapyImageTag('1.7.0') } })
+  console.log(
+    `ACA-Py 1.7.0 start-to-ready as a process: ${asProcess.join(', ')} ms; as a container: ${inContainer.join(', ')} ms`,
+  )
+}
+await (await connectEngine().catch(() => undefined))?.stop()
 
 const agents = 'reference,acapy,credo'
 const tags = '@connection or @RFC0794'

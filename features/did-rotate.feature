@@ -1,4 +1,4 @@
-@RFC0794 @roles:rotating_party,observing_party
+@RFC0794 @roles:rotating_party,observing_party @needs:didRotate
 Feature: DID Rotate 1.0 (RFC 0794)
   Each scenario checks the statement it is tagged with (features/statements/rfc0794.json) for the
   agent in the statement's role; the reference agent plays the other role, to observe the wire or to

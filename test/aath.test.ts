@@ -191,7 +191,7 @@ describe('the connection suite through an AATH backchannel', { timeout: 10 * 60_
   const ofAgent = (scenarios: ScenarioResult[], id: string) =>
     scenarios.filter((s) => Object.values(s.roles).includes(id))
 
-  it('gives the agent behind the backchannel verdicts in both roles; what needs messaging is untested, with the reason', async () => {
+  it('gives the agent behind the backchannel verdicts in both roles; what needs messaging or DID Rotate is untested, with the reason', async () => {
     const backchannel = await spawnAathBackchannel({
       dataDir: path.join(dir, 'backchannel'),
       logFile: path.join(dir, 'backchannel.log'),
@@ -199,7 +199,8 @@ describe('the connection suite through an AATH backchannel', { timeout: 10 * 60_
     spawned.push(backchannel)
     const reportDir = path.join(dir, 'run')
     const agents = `reference,aath:test=${backchannel.url}`
-    const args = ['run', '--agents', agents, '--tags', '@connection', '--expectations', EXPECTATIONS]
+    const tags = '@connection or @RFC0794'
+    const args = ['run', '--agents', agents, '--tags', tags, '--expectations', EXPECTATIONS]
     const result = cli([...args, '--report-dir', reportDir], 8 * 60_000)
     assertExit(result, 0, reportDir)
     const summary = readSummary(reportDir)
@@ -216,7 +217,17 @@ describe('the connection suite through an AATH backchannel', { timeout: 10 * 60_
         `aath@test as ${role}: untested`,
       )
     }
-    for (const s of aath) {
+    const rotations = aath.filter((s) => s.tags.includes('@RFC0794'))
+    assert.ok(rotations.length > 0)
+    for (const s of rotations) {
+      assert.equal(s.status, 'untested', s.name)
+      assert.match(
+        s.reason ?? '',
+        /has no didRotate capability: the AATH backchannel protocol has no DID Rotate/,
+        s.name,
+      )
+    }
+    for (const s of aath.filter((x) => !x.tags.includes('@RFC0794'))) {
       const needsMessaging = s.tags.some((t) => t.startsWith('@needs:messaging'))
       if (needsMessaging) {
         assert.equal(s.status, 'untested', s.name)
