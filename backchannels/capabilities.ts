@@ -249,6 +249,9 @@ export interface SchemaDraft {
  * ACA-Py's transactions/1.0 (transaction endorsement) on the run's Indy pool, in both roles: an author
  * without a ledger role has its writes endorsed by an endorser with the ENDORSER role.
  */
+/** The alias an automatic author is configured to find its endorser's connection by (`--endorser-alias`). */
+export const ENDORSER_ALIAS = 'endorser'
+
 export interface Endorsement {
   /**
    * A fresh DID of the agent, written to the ledger through the trustee (an endorser's with the ENDORSER
@@ -270,7 +273,14 @@ export interface Endorsement {
   requestSchemaEndorsement(
     connectionId: string,
     schema: SchemaDraft,
-    options?: { expiresTime?: string },
+    options?: {
+      expiresTime?: string
+      /**
+       * Name no connection: the author finds its endorser's connection itself, by the alias it was
+       * configured with (ENDORSER_ALIAS), as the design's automatic author does for every request.
+       */
+      viaEndorserAlias?: boolean
+    },
   ): Promise<TransactionInfo & { schemaId: string }>
   /**
    * Author: makes the write request of a credential definition (CL, no revocation) on a schema already

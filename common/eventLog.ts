@@ -33,6 +33,13 @@ export class EventLog<T> {
     return logged
   }
 
+  /** Calls `listener` with each event from now on; returns the function that stops it. */
+  onEvent(listener: (data: T) => void): () => void {
+    const relay = (logged: Logged<T>) => listener(logged.data)
+    this.emitter.on('event', relay)
+    return () => this.emitter.off('event', relay)
+  }
+
   all(): readonly T[] {
     return this.events.map((e) => e.data)
   }

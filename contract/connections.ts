@@ -35,6 +35,8 @@ export interface ReceiveInvitationOptions {
   /** The numalgo of the did:peer the agent puts in its DID Exchange request. */
   peerDidNumalgo?: PeerDidNumalgo
   label?: string
+  /** The invitee's own name for the connection (ACA-Py's alias), which its configuration may look it up by. */
+  alias?: string
 }
 
 export interface ReceivedBasicMessage {

@@ -47,3 +47,26 @@ Feature: The automatic endorsement flows (--auto-endorse-transactions, --auto-re
     And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
     When the author asks the endorser to endorse a new schema, its expiry already past
     Then the author receives no endorsement of its request
+
+  @TXN-17 @reference:endorser
+  Scenario: the automatic author takes the author job on a new connection, with no controller step
+    Given the author is set up for the automatic flow
+    And the author and the endorser are connected, the endorser with its DID on the ledger
+    Then the endorser was told the job TRANSACTION_AUTHOR
+
+  @TXN-18 @reference:author
+  Scenario: the automatic endorser takes the endorser job on a new connection, with no controller step
+    Given the endorser is set up for the automatic flow
+    And the author and the endorser are connected, the endorser with its DID on the ledger
+    Then the author was told the job TRANSACTION_ENDORSER
+
+  @TXN-19 @reference:endorser
+  Scenario: the automatic author finds its endorser by alias on a connection made after it started
+    Given the author is set up for the automatic flow
+    And the author and the endorser are connected, the author naming the connection by its endorser alias, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    When the author asks the endorser to endorse a new schema, naming no connection
+    Then the endorser receives the request for that schema, naming the endorser and signed by the author
+    When the endorser endorses the request
+    Then the author writes it and acks with no controller step
+    And the schema is on the ledger, written by the author and endorsed by the endorser

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { Given, Then, When } from '@cucumber/cucumber'
-import type { TransactionJob } from '../backchannels/capabilities.js'
+import { ENDORSER_ALIAS, type TransactionJob } from '../backchannels/capabilities.js'
 import { unlessTimedOut } from '../common/waitFor.js'
 import { ledgerOfRun } from '../runner/context.js'
 import { connect } from './support/connect.js'
@@ -63,9 +63,9 @@ function requestText(message: Record<string, unknown>): string {
 }
 
 Given(
-  /^the author and the endorser are connected, the endorser with (its|a role-less) DID on the ledger$/,
-  async function (this: ConformanceWorld, which: string) {
-    await connect(this, ENDORSER, AUTHOR)
+  /^the author and the endorser are connected(, the author naming the connection by its endorser alias)?, the endorser with (its|a role-less) DID on the ledger$/,
+  async function (this: ConformanceWorld, named: string | undefined, which: string) {
+    await connect(this, ENDORSER, AUTHOR, undefined, named ? ENDORSER_ALIAS : undefined)
     const withoutRole = which === 'a role-less'
     const endorser = this.the(ENDORSER, 'endorsement')
     const endorserDid = await endorser.ledgerDid('endorser', this.connection(ENDORSER), { withoutRole })
@@ -126,8 +126,9 @@ Then('the endorser endorses the request with no controller step', async function
 })
 
 When(
-  /^the author asks the endorser to endorse a new schema(, its expiry already past)?$/,
-  async function (this: ConformanceWorld, past?: string) {
+  /^the author asks the endorser to endorse a new schema(, its expiry already past|, naming no connection)?$/,
+  async function (this: ConformanceWorld, variant?: string) {
+    const past = variant?.includes('expiry')
     const draft = {
       name: `conformance-${randomBytes(4).toString('hex')}`,
       version: '1.0',
@@ -137,6 +138,7 @@ When(
     const expiresTime = past ? new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z') : undefined
     const asked = await this.the(AUTHOR, 'endorsement').requestSchemaEndorsement(this.connection(AUTHOR), draft, {
       ...(expiresTime ? { expiresTime } : {}),
+      ...(variant?.includes('no connection') ? { viaEndorserAlias: true } : {}),
     })
     endorsement(this).schema = { ...draft, id: asked.schemaId }
     endorsement(this).about = draft.name
@@ -188,6 +190,7 @@ Then(
       `a request about ${schema.name}`,
     )
     const m = entry.message
+    assert.equal(entry.connectionId, this.connection(ENDORSER), 'the request came on another connection than this one')
     assert.equal(m.transaction_id, transaction(this, AUTHOR), 'transaction_id is not the author’s record id')
     const facts = await ledgerOfRun().requestFacts(requestText(m))
     this.observations.push(`the request: ${JSON.stringify(facts)}`)

@@ -239,8 +239,8 @@ describe('the connection suite through an AATH backchannel', { timeout: 10 * 60_
     }
     // Neither side of the handshake is left to the backchannel's word alone: the reference agent saw it.
     assert.ok(aath.some((s) => s.name.includes('did:peer:2') && s.roles.invitee === 'aath@test'))
-    assert.match(result.stderr, /│ aath@test\s+│ inviter │\s+\d+ │\s+0 │/)
-    assert.match(result.stderr, /│ aath@test\s+│ invitee │\s+\d+ │\s+0 │/)
+    assert.match(result.stderr, /│ aath@test\s+│ inviter\s+│\s+\d+ │\s+0 │/)
+    assert.match(result.stderr, /│ aath@test\s+│ invitee\s+│\s+\d+ │\s+0 │/)
     assert.ok(existsSync(path.join(reportDir, 'implementation-report-aath_test.md')))
     const log = readFileSync(path.join(reportDir, 'logs', 'aath-test-1.log'), 'utf8')
     for (const route of [

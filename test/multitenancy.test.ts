@@ -167,12 +167,17 @@ describe('the multitenancy suite against ACA-Py 1.7.0 (both tenancy modes)', () 
   })
 
   it('runs the suite against Credo 0.5.19 tenants; what Credo has no counterpart for is untested with the reason', () => {
+    // Two workers, not the default four: @credo-ts/tenants 0.5 registers a tenant's new invitation key in an
+    // event handler nothing awaits, so on a saturated machine a peer that answers at once can find no tenant
+    // for it (README, "Multitenancy": a finding, seen in CI). Less contention keeps this test about the rest.
     const summary = run(
       path.join(dir, 'credo'),
       '--agents',
       'reference,credo@0.5.19,credo@0.6.3',
       '--tags',
       '@multitenancy',
+      '--workers',
+      '2',
     )
     const { columns, rows } = tenancyVerdicts(summary)
     assert.deepEqual(columns.map((c) => `${c.agent} ${c.mode}`).sort(), [

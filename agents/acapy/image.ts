@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url'
 import type Docker from 'dockerode'
 import { imageRecipe, importRoot } from '../../common/docker/images.js'
 import { userCacheDir } from '../../common/nativeLibraries.js'
-import { checkDisk, CommandError, ensureDebianPackage, inRoot, rootEnv, runCommand } from '../indy-pool/root.js'
+import { checkDisk, CommandError, ensureDebianPackage, inRoot, rootEnv, runCommand } from '../../common/debianRoot.js'
 import { ACAPY_VERSION_SPECS, type AcapyVersion } from './versions.js'
 
 /** Bumped when the steps below change in a way the hashed inputs do not show. */
@@ -81,7 +81,7 @@ export async function buildAcapyImage(
   const root = path.join(dir, `acapy-${version}.root`)
   const logFile = path.join(dir, `acapy-${version}.log`)
   await mkdir(dir, { recursive: true })
-  const disk = checkDisk(dir, 2)
+  const disk = checkDisk(dir, 2, 'XDG_CACHE_HOME')
   if (disk) throw new ImageBuildError(disk)
   await rm(root, { recursive: true, force: true })
   log(`building ${tag} (log: ${logFile})`)

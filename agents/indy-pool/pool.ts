@@ -14,7 +14,8 @@ import { pidAlive, type ManagedProcess } from '../../common/processes.js'
 import { pollUntil, within } from '../../common/waitFor.js'
 import { LedgerClient } from './ledgerClient.js'
 import { ensureIndyPoolProvisioned, ROOT_SCRIPTS_DIR } from './provision.js'
-import { checkDisk, CommandError, inRoot, lastLines, rootEnv, runCommand } from './root.js'
+import { checkDisk, CommandError, inRoot, lastLines, rootEnv, runCommand } from '../../common/debianRoot.js'
+import { POOL_DIR_VARIABLE } from './root.js'
 import { ensureIndyVdrLibrary } from './vdrLibrary.js'
 
 /** Trustee1 of plenum's test network: the genesis NYM with the TRUSTEE role. */
@@ -182,7 +183,7 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
   const poolsDir = path.join(root, POOLS_DIR)
   cleanUpAbandonedRuns(poolsDir, log)
   mkdirSync(poolsDir, { recursive: true })
-  const disk = checkDisk(poolsDir, DISK_NEEDED_GIB)
+  const disk = checkDisk(poolsDir, DISK_NEEDED_GIB, POOL_DIR_VARIABLE)
   if (disk) throw new IndyPoolStartError(disk)
 
   const name = opts.reuse

@@ -21,11 +21,11 @@ import {
   CommandError,
   ensureDebianPackage,
   inRoot,
-  indyPoolCacheDir,
   lastLines,
   rootEnv,
   runCommand,
-} from './root.js'
+} from '../../common/debianRoot.js'
+import { indyPoolCacheDir, POOL_DIR_VARIABLE } from './root.js'
 import { pidAlive } from '../../common/processes.js'
 
 export const INDY_NODE_VERSION = '1.13.2'
@@ -250,7 +250,7 @@ export async function ensureIndyPoolProvisioned(
     )
   }
   await mkdir(dir, { recursive: true })
-  const disk = checkDisk(dir, 2)
+  const disk = checkDisk(dir, 2, POOL_DIR_VARIABLE)
   if (disk) throw new IndyPoolProvisionError(`provisioning step "checking disk space" failed: ${disk}`)
   const release = await acquireLock(path.join(dir, '.lock'), log)
   try {

@@ -16,6 +16,8 @@ export interface ConnectionRecord {
   myDid?: string
   theirDid?: string
   theirLabel?: string
+  /** This agent's own name for the connection, given when it accepted the invitation. */
+  alias?: string
   previousMyDids: string[]
   previousTheirDids: string[]
   /** Why the connection was abandoned, when it was. */

@@ -33,7 +33,11 @@ export class AcapyConnections implements Connections {
       '/out-of-band/receive-invitation',
       parseInvitation(invitation),
       {
-        params: { auto_accept: !manual, use_existing_connection: false },
+        params: {
+          auto_accept: !manual,
+          use_existing_connection: false,
+          ...(options.alias ? { alias: options.alias } : {}),
+        },
       },
     )
     const connectionId = data.connection_id as string | undefined

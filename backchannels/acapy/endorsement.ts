@@ -97,11 +97,13 @@ export class AcapyEndorsement implements Endorsement {
   async requestSchemaEndorsement(
     connectionId: string,
     schema: SchemaDraft,
-    options: { expiresTime?: string } = {},
+    options: { expiresTime?: string; viaEndorserAlias?: boolean } = {},
   ): Promise<TransactionInfo & { schemaId: string }> {
+    // Without a connection named, ACA-Py's author looks its endorser up by --endorser-alias.
+    const named = options.viaEndorserAlias ? undefined : connectionId
     const { txn, schemaId } = this.anoncreds
-      ? await this.anoncredsSchema(connectionId, schema)
-      : await this.legacySchema(connectionId, schema)
+      ? await this.anoncredsSchema(named, schema)
+      : await this.legacySchema(named, schema)
     if (!txn?.transaction_id || typeof schemaId !== 'string') {
       throw new Error(`ACA-Py made no schema transaction for the endorser (schema id ${String(schemaId)})`)
     }
@@ -172,12 +174,12 @@ export class AcapyEndorsement implements Endorsement {
     )
   }
 
-  private async legacySchema(connectionId: string, schema: SchemaDraft) {
+  private async legacySchema(connectionId: string | undefined, schema: SchemaDraft) {
     const answer = await this.api.post(
       'create a schema transaction for the endorser',
       '/schemas',
       { schema_name: schema.name, schema_version: schema.version, attributes: schema.attributes },
-      { params: { conn_id: connectionId, create_transaction_for_endorser: true } },
+      { params: { ...(connectionId ? { conn_id: connectionId } : {}), create_transaction_for_endorser: true } },
     )
     return {
       txn: answer.txn as Record<string, unknown> | undefined,
@@ -185,11 +187,14 @@ export class AcapyEndorsement implements Endorsement {
     }
   }
 
-  private async anoncredsSchema(connectionId: string, schema: SchemaDraft) {
+  private async anoncredsSchema(connectionId: string | undefined, schema: SchemaDraft) {
     if (!this.publicDid) throw new Error(`${this.api.instance} has no public DID to author a schema with`)
     const answer = await this.api.post('create a schema transaction for the endorser', '/anoncreds/schema', {
       schema: { issuerId: this.publicDid, name: schema.name, version: schema.version, attrNames: schema.attributes },
-      options: { create_transaction_for_endorser: true, endorser_connection_id: connectionId },
+      options: {
+        create_transaction_for_endorser: true,
+        ...(connectionId ? { endorser_connection_id: connectionId } : {}),
+      },
     })
     return {
       txn: (answer.registration_metadata as { txn?: Record<string, unknown> } | undefined)?.txn,

@@ -5,7 +5,7 @@ import type { AxiosError } from 'axios'
 import type { AgentDescription, AgentFailure } from '../../contract/summary.js'
 import { within } from '../../common/waitFor.js'
 import { BaseHost, type HostSettings, type RunResources } from '../host.js'
-import type { Driver } from '../capabilities.js'
+import { ENDORSER_ALIAS, type Driver } from '../capabilities.js'
 import { AskarStoreInspection } from '../store/inspection.js'
 import { AdminApi } from './adminApi.js'
 import { AcapyConnections } from './connections.js'
@@ -40,7 +40,7 @@ export interface AcapyHostSettings extends HostSettings {
 const AUTOMATIC_FLAGS: Record<'author' | 'endorser', string[]> = {
   endorser: ['--endorser-protocol-role', 'endorser', '--auto-endorse-transactions'],
   author: [
-    ...['--endorser-protocol-role', 'author', '--endorser-alias', 'endorser'],
+    ...['--endorser-protocol-role', 'author', '--endorser-alias', ENDORSER_ALIAS],
     ...['--auto-request-endorsement', '--auto-write-transactions'],
   ],
 }

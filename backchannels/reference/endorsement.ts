@@ -5,6 +5,7 @@ import { DEFAULT_WAIT_MS, type WaitOptions } from '../../contract/connections.js
 import {
   CAPABILITY_NAMES,
   capabilityDriver,
+  ENDORSER_ALIAS,
   type Driver,
   type Endorsement,
   type SchemaDraft,
@@ -34,20 +35,27 @@ export class ReferenceEndorsement implements Endorsement {
   }
 
   setJob(connectionId: string, job: TransactionJob): Promise<void> {
-    if (this.automaticIn === 'endorser' && job === 'TRANSACTION_ENDORSER') {
-      this.agent.transactions.autoEndorse.add(connectionId)
-    }
-    if (this.automaticIn === 'author' && job === 'TRANSACTION_AUTHOR')
-      this.agent.transactions.autoWrite.add(connectionId)
-    return this.agent.transactions.setJob(connectionId, job)
+    return this.agent.transactions.setJob(connectionId, job, this.automaticIn)
   }
 
-  /** The same agent, its endorsement automatic: the reference agent needs no process of its own for it. */
+  /**
+   * The same agent, its endorsement automatic: the reference agent needs no process of its own for it.
+   * Until the scenario ends it takes the role's job on every connection that completes.
+   */
   async automatic(role: 'author' | 'endorser'): Promise<Driver> {
+    this.agent.transactions.takeJobOnNewConnections(role)
     const base = this.driver()
     const offered = Object.fromEntries(CAPABILITY_NAMES.filter((c) => base.has(c)).map((c) => [c, base.get(c)]))
     const endorsement = new ReferenceEndorsement(this.agent, this.ledger, this.driver, role)
     return capabilityDriver(base, { ...offered, endorsement })
+  }
+
+  /** The newest completed connection this agent named by the endorser alias, looked up for each request. */
+  private endorserByAlias(): string {
+    const named = this.agent.connections.all().filter((c) => c.alias === ENDORSER_ALIAS && c.state === 'completed')
+    const newest = named.at(-1)
+    if (!newest) throw new Error(`${this.agent.label} has no connection named "${ENDORSER_ALIAS}"`)
+    return newest.id
   }
 
   async waitForPeerJob(connectionId: string, job: TransactionJob, options: WaitOptions = {}): Promise<void> {
@@ -65,9 +73,10 @@ export class ReferenceEndorsement implements Endorsement {
   async requestSchemaEndorsement(
     connectionId: string,
     schema: SchemaDraft,
-    options: { expiresTime?: string } = {},
+    options: { expiresTime?: string; viaEndorserAlias?: boolean } = {},
   ): Promise<TransactionInfo & { schemaId: string }> {
-    const { record, schemaId } = await this.agent.transactions.requestSchema(connectionId, schema, options.expiresTime)
+    const connection = options.viaEndorserAlias ? this.endorserByAlias() : connectionId
+    const { record, schemaId } = await this.agent.transactions.requestSchema(connection, schema, options.expiresTime)
     return { ...info(record), schemaId }
   }
 

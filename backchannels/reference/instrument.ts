@@ -17,6 +17,8 @@ export class ReferenceInstrument implements Instrument {
   beginScenario(): void {
     // A fault left armed or a message left held by an earlier scenario must not leak into this one.
     this.agent.faults.clear()
+    // So is an automatic endorsement role taken for an earlier scenario's connections.
+    this.agent.transactions.takeJobOnNewConnections(undefined)
     this.scenarioMark = this.agent.tap.log.mark()
   }
 

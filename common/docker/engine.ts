@@ -16,7 +16,7 @@ import { spawnManaged, StartError, type SpawnedProcess } from '../managedSpawn.j
 import { userCacheDir } from '../nativeLibraries.js'
 import { pidAlive } from '../processes.js'
 import { within } from '../waitFor.js'
-import { ensureDebianPackage } from '../../agents/indy-pool/root.js'
+import { ensureDebianPackage } from '../debianRoot.js'
 
 /** No engine can be reached or started; the message is one line naming the fix. */
 export class DockerUnavailableError extends StartError {}

@@ -15,10 +15,11 @@ export async function accept(
   inviteeRole: string,
   invitation: Record<string, unknown> | string,
   numalgo?: PeerDidNumalgo,
+  alias?: string,
 ): Promise<void> {
   world.connections[inviteeRole] = await world
     .the(inviteeRole, 'connections')
-    .receiveInvitation(invitation, numalgo ? { peerDidNumalgo: numalgo } : {})
+    .receiveInvitation(invitation, { ...(numalgo ? { peerDidNumalgo: numalgo } : {}), ...(alias ? { alias } : {}) })
 }
 
 /** Waits until both sides report the connection completed; records the inviter's connection id. */
@@ -37,9 +38,11 @@ export async function connect(
   inviterRole: string,
   inviteeRole: string,
   numalgo?: PeerDidNumalgo,
+  /** The invitee's name for the connection. */
+  alias?: string,
 ): Promise<void> {
   await invite(world, inviterRole)
-  await accept(world, inviteeRole, world.invitation?.invitation as Record<string, unknown>, numalgo)
+  await accept(world, inviteeRole, world.invitation?.invitation as Record<string, unknown>, numalgo, alias)
   await bothCompleted(world, inviterRole, inviteeRole)
 }
 

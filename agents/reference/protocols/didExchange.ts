@@ -22,6 +22,7 @@ export async function sendDidExchangeRequest(
     theirLabel: string | undefined
     label: string
     numalgo: PeerDidNumalgo | undefined
+    alias?: string
   },
 ): Promise<ConnectionRecord> {
   const { did, verkey } = await agent.createMyDid(params.numalgo)
@@ -35,6 +36,7 @@ export async function sendDidExchangeRequest(
     invitationKey: params.invitationKey,
     myDid: did,
     ...(params.theirLabel ? { theirLabel: params.theirLabel } : {}),
+    ...(params.alias ? { alias: params.alias } : {}),
   })
   await agent.send(request, params.route, { senderVerkey: verkey, connectionId: connection.id })
   return connection

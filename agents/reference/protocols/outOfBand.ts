@@ -67,7 +67,7 @@ export async function createInvitation(
 export async function receiveInvitation(
   agent: ReferenceAgent,
   input: Record<string, unknown> | string,
-  opts: { peerDidNumalgo?: PeerDidNumalgo; label?: string } = {},
+  opts: { peerDidNumalgo?: PeerDidNumalgo; label?: string; alias?: string } = {},
 ): Promise<ConnectionRecord> {
   const invitation = parseInvitation(input)
   const type = typeof invitation['@type'] === 'string' ? parseMessageType(invitation['@type']) : undefined
@@ -94,6 +94,7 @@ export async function receiveInvitation(
     invitationKey,
     route,
     theirLabel: typeof invitation.label === 'string' ? invitation.label : undefined,
+    ...(opts.alias ? { alias: opts.alias } : {}),
     label: opts.label ?? agent.label,
     numalgo: opts.peerDidNumalgo,
   })

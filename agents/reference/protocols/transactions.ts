@@ -68,6 +68,9 @@ export class Transactions {
   readonly autoWrite = new Set<string>()
   private readonly identities = new Map<'author' | 'endorser', LedgerIdentity>()
   private client?: Promise<LedgerClient>
+  /** The automatic role whose job this agent takes on every connection that completes (none: only when told). */
+  private roleOnNewConnections?: 'author' | 'endorser'
+  private watchingConnections = false
 
   constructor(
     private readonly agent: ReferenceAgent,
@@ -108,12 +111,36 @@ export class Transactions {
     return record
   }
 
-  async setJob(connectionId: string, job: TransactionJob): Promise<void> {
+  /**
+   * Takes `job` on the connection and tells the peer; an agent in `automaticIn` that role's automatic flow
+   * endorses (endorser) or writes and acks (author) on it from now on.
+   */
+  async setJob(connectionId: string, job: TransactionJob, automaticIn?: 'author' | 'endorser'): Promise<void> {
+    if (automaticIn === 'endorser' && job === 'TRANSACTION_ENDORSER') this.autoEndorse.add(connectionId)
+    if (automaticIn === 'author' && job === 'TRANSACTION_AUTHOR') this.autoWrite.add(connectionId)
     this.myJobs.set(connectionId, job)
     await this.agent.sendOnConnection(
       this.agent.connections.require(connectionId),
       newMessage(type('transaction_my_job'), { job }),
     )
+  }
+
+  /**
+   * The design's `--endorser-protocol-role`: the role's job is taken on every connection that completes
+   * from now on, with no controller step (undefined: no more).
+   */
+  takeJobOnNewConnections(role: 'author' | 'endorser' | undefined): void {
+    this.roleOnNewConnections = role
+    if (!role || this.watchingConnections) return
+    this.watchingConnections = true
+    this.agent.connections.changes.onEvent((record) => {
+      const automatic = this.roleOnNewConnections
+      if (!automatic || record.state !== 'completed' || this.myJobs.has(record.id)) return
+      const job = automatic === 'author' ? 'TRANSACTION_AUTHOR' : 'TRANSACTION_ENDORSER'
+      this.setJob(record.id, job, automatic).catch((e: unknown) =>
+        this.agent.logger.warn({ connection: record.id, err: (e as Error).message }, 'could not announce its job'),
+      )
+    })
   }
 
   setEndorserInfo(connectionId: string, did: string, name: string): void {
