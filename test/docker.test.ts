@@ -13,7 +13,7 @@ import Docker from 'dockerode'
 import { containerOf, launchOf, needsEngine, parseLaunch } from '../runner/launch.js'
 import { OWNER_LABEL } from '../common/docker/engine.js'
 import type { Summary } from '../contract/summary.js'
-import { assertExit, cli, EXPECTATIONS, readSummary } from './support/cli.js'
+import { assertExit, cli, cliAsync, EXPECTATIONS, readSummary } from './support/cli.js'
 
 const acapy = { family: 'acapy', version: '1.7.0' }
 const credo = { family: 'credo', version: '0.6.3' }
@@ -107,9 +107,12 @@ describe('ACA-Py 1.7.0 as a container', { skip, timeout: 20 * 60_000 }, () => {
     const base = ['run', '--agents', 'reference,acapy@1.7.0', '--tags', '@connection', '--expectations', EXPECTATIONS]
     const asProcess = path.join(dir, 'process')
     const asContainer = path.join(dir, 'container')
-    const process_ = cli([...base, '--report-dir', asProcess])
+    // Side by side: each run has agents, ports and a report directory of its own.
+    const [process_, container] = await Promise.all([
+      cliAsync([...base, '--report-dir', asProcess]),
+      cliAsync([...base, '--launch', 'docker', '--report-dir', asContainer]),
+    ])
     assertExit(process_, 0, asProcess)
-    const container = cli([...base, '--launch', 'docker', '--report-dir', asContainer])
     assertExit(container, 0, asContainer)
     const inContainer = readSummary(asContainer)
     assert.ok(

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { isWarning, type Summary } from '../../contract/summary.js'
@@ -17,6 +17,22 @@ export function cli(args: string[], timeoutMs = 600_000, env: NodeJS.ProcessEnv 
     encoding: 'utf8',
     timeout: timeoutMs,
     env: { ...inherited, ...env },
+  })
+}
+
+/** `cli` without blocking: for runs meant to go side by side. */
+export function cliAsync(args: string[], timeoutMs = 600_000): Promise<SpawnSyncReturns<string>> {
+  const inherited = { ...process.env }
+  delete inherited.DIDCOMM_CONFORMANCE_STORE_KEY
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: inherited, timeout: timeoutMs })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.once('close', (status, signal) =>
+      resolve({ pid: child.pid ?? 0, output: [null, stdout, stderr], stdout, stderr, status, signal }),
+    )
   })
 }
 
