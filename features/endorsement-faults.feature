@@ -28,6 +28,18 @@ Feature: Transaction endorsement when something goes wrong
     And the author writes the endorsed transaction
     Then the schema is on the ledger, written by the author and endorsed by the endorser
 
+  @TXN-20 @reference:endorser
+  Scenario: a malformed endorse changes nothing, and the author keeps working
+    Given the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    When the author asks the endorser to endorse a new schema
+    And the endorser will drop the field "signature_response" of its next "transactions/endorse"
+    And the endorser endorses the request
+    Then the author's transaction is still waiting for its endorsement
+    When the endorser endorses the request again
+    And the author writes the endorsed transaction
+    Then the schema is on the ledger, written by the author and endorsed by the endorser
+
   @TXN-16 @reference:endorser
   Scenario: an author given another author's request in place of its own does not write it
     Given the author and the endorser are connected, the endorser with its DID on the ledger

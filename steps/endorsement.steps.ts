@@ -437,8 +437,8 @@ Then("the author's transaction is still waiting for its endorsement", async func
   const ping = await messaging.sendTrustPing(this.connection(ENDORSER))
   await messaging.waitForTrustPingResponse(this.connection(ENDORSER), ping, this.wait)
   const now = await this.the(AUTHOR, 'endorsement').transaction(transaction(this, AUTHOR))
-  this.observations.push(`the author's transaction after the stray endorse: ${JSON.stringify(now)}`)
-  assert.equal(now.state, 'request_sent', 'an endorse naming another transaction changed the author’s')
+  this.observations.push(`the author's transaction after that endorse: ${JSON.stringify(now)}`)
+  assert.equal(now.state, 'request_sent', 'an endorse the author must not take changed its transaction')
 })
 
 Then('the request the endorser gave back in its place is not on the ledger', async function (this: ConformanceWorld) {

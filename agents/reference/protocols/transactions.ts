@@ -435,6 +435,10 @@ async function onResponse(agent: ReferenceAgent, ctx: InboundContext, state: Tra
     return
   }
   const endorsed = typeof m.endorser_did === 'string' ? m.signature_response?.signature?.[m.endorser_did] : undefined
+  // Thrown before anything changes: the agent answers it with a problem report.
+  if (state === 'transaction_endorsed' && typeof endorsed !== 'string') {
+    throw new Error('an endorse without the endorsed request (signature_response.signature[endorser_did])')
+  }
   agent.transactions.save({
     ...record,
     state,
