@@ -306,6 +306,8 @@ export interface Endorsement {
   /** Author: writes the endorsed transaction to the ledger, then acks. */
   write(transactionId: string): Promise<void>
   waitForState(transactionId: string, state: TransactionState, options?: WaitOptions): Promise<TransactionInfo>
+  /** Author: withdraws a request it sent that has no answer yet (`transactions/1.0/cancel`). */
+  cancel(transactionId: string): Promise<void>
   /** The transaction as the agent holds it now. */
   transaction(transactionId: string): Promise<TransactionInfo>
   /**

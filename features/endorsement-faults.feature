@@ -50,3 +50,14 @@ Feature: Transaction endorsement when something goes wrong
     And the author tries to write the endorsed transaction
     Then the request the endorser gave back in its place is not on the ledger
     And the endorser receives no ack
+
+  @TXN-21 @reference:author
+  Scenario: a request its author cancelled is not endorsed
+    Given the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    When the author asks the endorser to endorse a new schema
+    And the endorser has received the request
+    And the author cancels its request
+    Then the endorser's record of the request is cancelled
+    When the endorser is asked to endorse the request
+    Then the author receives no endorsement of its request

@@ -147,6 +147,33 @@ When(
   },
 )
 
+When('the endorser has received the request', async function (this: ConformanceWorld) {
+  const request = await this.the(ENDORSER, 'endorsement').waitForRequest(
+    this.connection(ENDORSER),
+    aboutOf(this),
+    this.wait,
+  )
+  endorsement(this).transactions[ENDORSER] = request.id
+})
+
+When('the author cancels its request', async function (this: ConformanceWorld) {
+  await this.the(AUTHOR, 'endorsement').cancel(transaction(this, AUTHOR))
+})
+
+Then("the endorser's record of the request is cancelled", async function (this: ConformanceWorld) {
+  await this.the(ENDORSER, 'endorsement').waitForState(transaction(this, ENDORSER), 'transaction_cancelled', this.wait)
+})
+
+When('the endorser is asked to endorse the request', async function (this: ConformanceWorld) {
+  // The agent may refuse the call, or make it and send nothing: what the author receives is the verdict.
+  await this.the(ENDORSER, 'endorsement')
+    .endorse(transaction(this, ENDORSER))
+    .then(
+      () => this.observations.push('the endorser took the call to endorse'),
+      (e: unknown) => this.observations.push(`the endorser refused the call to endorse: ${(e as Error).message}`),
+    )
+})
+
 When('the endorser {word} the request', async function (this: ConformanceWorld, decision: string) {
   const endorser = this.the(ENDORSER, 'endorsement')
   const request = await endorser.waitForRequest(this.connection(ENDORSER), aboutOf(this), this.wait)
@@ -342,7 +369,7 @@ Then('the author receives no endorsement of its request', async function (this: 
       'an endorse',
     ),
   )
-  assert.equal(endorsed, undefined, `the endorser endorsed the expired request (endorse ${endorsed?.id})`)
+  assert.equal(endorsed, undefined, `the endorser endorsed a request it must not endorse (endorse ${endorsed?.id})`)
 })
 
 When(

@@ -212,6 +212,10 @@ export class AcapyEndorsement implements Endorsement {
     return info(record)
   }
 
+  async cancel(transactionId: string): Promise<void> {
+    await this.api.post('cancel the request', `/transactions/${transactionId}/cancel`)
+  }
+
   async endorse(transactionId: string): Promise<void> {
     await this.api.post('endorse the transaction', `/transactions/${transactionId}/endorse`)
   }

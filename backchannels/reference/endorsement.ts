@@ -66,6 +66,10 @@ export class ReferenceEndorsement implements Endorsement {
     })
   }
 
+  cancel(transactionId: string): Promise<void> {
+    return this.agent.transactions.cancel(transactionId)
+  }
+
   async setEndorserInfo(connectionId: string, endorserDid: string, name: string): Promise<void> {
     this.agent.transactions.setEndorserInfo(connectionId, endorserDid, name)
   }

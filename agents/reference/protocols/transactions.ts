@@ -249,6 +249,10 @@ export class Transactions {
   async endorse(id: string): Promise<void> {
     const record = this.get(id)
     if (record.role !== 'endorser') throw new Error(`transaction ${id} is not one this agent endorses`)
+    // A request the author cancelled (or one answered already) is not endorsed.
+    if (record.state !== 'request_received' && record.state !== 'transaction_resent_received') {
+      throw new Error(`transaction ${id} is ${record.state}: only a request waiting for an answer is endorsed`)
+    }
     const endorser = this.identity('endorser')
     const [another] = this.agent.faults.take('transactions/endorse', 'behaviour')
     const endorsed =
@@ -320,6 +324,19 @@ export class Transactions {
     const meta = { did, verkey, alias: null, role: null }
     const record = await this.sendRequest(connectionId, JSON.stringify(meta), WRITE_DID_GOAL)
     return { record, did, verkey }
+  }
+
+  /** Author: withdraws a request that has no answer yet (`cancel`, naming it by the author's id). */
+  async cancel(id: string): Promise<void> {
+    const record = this.get(id)
+    if (record.role !== 'author' || record.state !== 'request_sent') {
+      throw new Error(
+        `transaction ${id} is ${record.role}'s, ${record.state}: only a request waiting for an answer is cancelled`,
+      )
+    }
+    this.save({ ...record, state: 'transaction_cancelled' })
+    const message = newMessage(type('cancel'), { state: 'transaction_cancelled', thread_id: record.id })
+    await this.agent.sendOnConnection(this.agent.connections.require(record.connectionId), message)
   }
 
   async refuse(id: string): Promise<void> {
