@@ -308,6 +308,8 @@ export interface Endorsement {
   waitForState(transactionId: string, state: TransactionState, options?: WaitOptions): Promise<TransactionInfo>
   /** Author: withdraws a request it sent that has no answer yet (`transactions/1.0/cancel`). */
   cancel(transactionId: string): Promise<void>
+  /** Author: asks again for a request it cancelled or had refused (`transactions/1.0/resend`). */
+  resend(transactionId: string): Promise<void>
   /** The transaction as the agent holds it now. */
   transaction(transactionId: string): Promise<TransactionInfo>
   /**

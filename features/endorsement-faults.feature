@@ -61,3 +61,18 @@ Feature: Transaction endorsement when something goes wrong
     Then the endorser's record of the request is cancelled
     When the endorser is asked to endorse the request
     Then the author receives no endorsement of its request
+
+  @TXN-22 @reference:author
+  Scenario: a request its author cancelled and resent is endorsed and written
+    Given the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    When the author asks the endorser to endorse a new schema
+    And the endorser has received the request
+    And the author cancels its request
+    Then the endorser's record of the request is cancelled
+    When the author resends its request
+    Then the endorser's record of the request is resent
+    When the endorser endorses the request
+    Then the author receives the endorsement: its own request, signed by the author and the endorser
+    When the author writes the endorsed transaction
+    Then the schema is on the ledger, written by the author and endorsed by the endorser

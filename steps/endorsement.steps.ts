@@ -156,13 +156,18 @@ When('the endorser has received the request', async function (this: ConformanceW
   endorsement(this).transactions[ENDORSER] = request.id
 })
 
-When('the author cancels its request', async function (this: ConformanceWorld) {
-  await this.the(AUTHOR, 'endorsement').cancel(transaction(this, AUTHOR))
+When(/^the author (cancels|resends) its request$/, async function (this: ConformanceWorld, what: string) {
+  const author = this.the(AUTHOR, 'endorsement')
+  await (what === 'cancels' ? author.cancel(transaction(this, AUTHOR)) : author.resend(transaction(this, AUTHOR)))
 })
 
-Then("the endorser's record of the request is cancelled", async function (this: ConformanceWorld) {
-  await this.the(ENDORSER, 'endorsement').waitForState(transaction(this, ENDORSER), 'transaction_cancelled', this.wait)
-})
+Then(
+  /^the endorser's record of the request is (cancelled|resent)$/,
+  async function (this: ConformanceWorld, what: string) {
+    const state = what === 'cancelled' ? 'transaction_cancelled' : 'transaction_resent_received'
+    await this.the(ENDORSER, 'endorsement').waitForState(transaction(this, ENDORSER), state, this.wait)
+  },
+)
 
 When('the endorser is asked to endorse the request', async function (this: ConformanceWorld) {
   // The agent may refuse the call, or make it and send nothing: what the author receives is the verdict.

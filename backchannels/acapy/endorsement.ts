@@ -216,6 +216,10 @@ export class AcapyEndorsement implements Endorsement {
     await this.api.post('cancel the request', `/transactions/${transactionId}/cancel`)
   }
 
+  async resend(transactionId: string): Promise<void> {
+    await this.api.post('resend the request', `/transactions/${transactionId}/resend`)
+  }
+
   async endorse(transactionId: string): Promise<void> {
     await this.api.post('endorse the transaction', `/transactions/${transactionId}/endorse`)
   }

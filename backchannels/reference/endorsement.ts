@@ -70,6 +70,10 @@ export class ReferenceEndorsement implements Endorsement {
     return this.agent.transactions.cancel(transactionId)
   }
 
+  resend(transactionId: string): Promise<void> {
+    return this.agent.transactions.resend(transactionId)
+  }
+
   async setEndorserInfo(connectionId: string, endorserDid: string, name: string): Promise<void> {
     this.agent.transactions.setEndorserInfo(connectionId, endorserDid, name)
   }

@@ -27,6 +27,7 @@ export type TransactionState =
   | 'transaction_endorsed'
   | 'transaction_refused'
   | 'transaction_cancelled'
+  | 'transaction_resent'
   | 'transaction_resent_received'
   | 'transaction_acked'
 
@@ -336,6 +337,22 @@ export class Transactions {
     }
     this.save({ ...record, state: 'transaction_cancelled' })
     const message = newMessage(type('cancel'), { state: 'transaction_cancelled', thread_id: record.id })
+    await this.agent.sendOnConnection(this.agent.connections.require(record.connectionId), message)
+  }
+
+  /** Author: asks again for a request it cancelled or had refused (`resend`, naming it by the author's id). */
+  async resend(id: string): Promise<void> {
+    const record = this.get(id)
+    if (
+      record.role !== 'author' ||
+      (record.state !== 'transaction_cancelled' && record.state !== 'transaction_refused')
+    ) {
+      throw new Error(
+        `transaction ${id} is ${record.role}'s, ${record.state}: only a cancelled or refused request is resent`,
+      )
+    }
+    this.save({ ...record, state: 'transaction_resent' })
+    const message = newMessage(type('resend'), { state: 'transaction_resent_received', thread_id: record.id })
     await this.agent.sendOnConnection(this.agent.connections.require(record.connectionId), message)
   }
 
