@@ -17,6 +17,8 @@ export type Fault =
    * for another schema, properly signed by that author and the endorser.
    */
   | { name: 'endorse-another-request' }
+  /** Behaviour: the next endorsement goes over this other connection of the endorser's, not the request's. */
+  | { name: 'endorse-on-connection'; connectionId: string }
 
 export function describeFault(fault: Fault): string {
   switch (fault.name) {
@@ -31,6 +33,8 @@ export function describeFault(fault: Fault): string {
       return `send-to-endpoint ${fault.endpoint}`
     case 'refuse-rotate':
       return `refuse-rotate ${fault.code}`
+    case 'endorse-on-connection':
+      return `endorse-on-connection ${fault.connectionId}`
     default:
       return fault.name
   }

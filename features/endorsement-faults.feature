@@ -76,3 +76,16 @@ Feature: Transaction endorsement when something goes wrong
     Then the author receives the endorsement: its own request, signed by the author and the endorser
     When the author writes the endorsed transaction
     Then the schema is on the ledger, written by the author and endorsed by the endorser
+
+  @TXN-23 @reference:endorser
+  Scenario: an endorse that comes over another connection changes nothing
+    Given the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    And the author and the endorser are connected a second time
+    When the author asks the endorser to endorse a new schema
+    And the endorser will send its next endorse over its second connection
+    And the endorser endorses the request
+    Then the author's transaction is still waiting for its endorsement
+    When the endorser endorses the request again
+    And the author writes the endorsed transaction
+    Then the schema is on the ledger, written by the author and endorsed by the endorser

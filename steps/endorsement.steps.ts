@@ -74,6 +74,15 @@ Given(
   },
 )
 
+Given('the author and the endorser are connected a second time', async function (this: ConformanceWorld) {
+  // The scenario's connection stays the one its steps use; the second is kept apart, by name.
+  const first = { ...this.connections }
+  await connect(this, ENDORSER, AUTHOR)
+  this.connections[`${ENDORSER} second`] = this.connection(ENDORSER)
+  this.connections[`${AUTHOR} second`] = this.connection(AUTHOR)
+  Object.assign(this.connections, { [ENDORSER]: first[ENDORSER], [AUTHOR]: first[AUTHOR] })
+})
+
 Given(
   "each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger",
   async function (this: ConformanceWorld) {

@@ -46,6 +46,15 @@ Given(
 )
 
 Given(
+  'the {role} will send its next endorse over its second connection',
+  function (this: ConformanceWorld, role: string) {
+    const connectionId = this.connections[`${role} second`]
+    if (!connectionId) throw new Error(`the ${role} has no second connection in this scenario`)
+    this.instrument(role).arm({ name: 'endorse-on-connection', connectionId }, 'transactions/endorse')
+  },
+)
+
+Given(
   "the {role} will endorse another author's request in place of the next one it endorses",
   function (this: ConformanceWorld, role: string) {
     this.instrument(role).arm({ name: 'endorse-another-request' }, 'transactions/endorse')

@@ -3,7 +3,11 @@ import type { Fault } from '../../../contract/faults.js'
 export type { Fault }
 
 /** Faults that change how an inbound message is handled rather than what goes on the wire. */
-const BEHAVIOUR_FAULTS: ReadonlySet<Fault['name']> = new Set(['refuse-rotate', 'endorse-another-request'])
+const BEHAVIOUR_FAULTS: ReadonlySet<Fault['name']> = new Set([
+  'refuse-rotate',
+  'endorse-another-request',
+  'endorse-on-connection',
+])
 
 interface Armed {
   fault: Fault

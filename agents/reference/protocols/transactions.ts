@@ -250,29 +250,24 @@ export class Transactions {
   async endorse(id: string): Promise<void> {
     const record = this.get(id)
     if (record.role !== 'endorser') throw new Error(`transaction ${id} is not one this agent endorses`)
-    // A request the author cancelled (or one answered already) is not endorsed.
-    if (record.state !== 'request_received' && record.state !== 'transaction_resent_received') {
-      throw new Error(`transaction ${id} is ${record.state}: only a request waiting for an answer is endorsed`)
-    }
+    // A request the author cancelled is not endorsed (endorsing one again is how the faults resend an endorse).
+    if (record.state === 'transaction_cancelled') throw new Error(`transaction ${id} was cancelled by its author`)
     const endorser = this.identity('endorser')
-    const [another] = this.agent.faults.take('transactions/endorse', 'behaviour')
-    const endorsed =
-      another?.name === 'endorse-another-request'
-        ? await this.anotherRequest(endorser)
-        : record.signerGoal === WRITE_DID_GOAL
-          ? await this.writeDid(record.request, endorser)
-          : record.signerGoal === ENDORSE_GOAL
-            ? this.addSignature(record.request, endorser)
-            : undefined
+    const faults = this.agent.faults.take('transactions/endorse', 'behaviour')
+    const over = faults.find((f) => f.name === 'endorse-on-connection')?.connectionId ?? record.connectionId
+    const endorsed = faults.some((f) => f.name === 'endorse-another-request')
+      ? await this.anotherRequest(endorser)
+      : record.signerGoal === WRITE_DID_GOAL
+        ? await this.writeDid(record.request, endorser)
+        : record.signerGoal === ENDORSE_GOAL
+          ? this.addSignature(record.request, endorser)
+          : undefined
     if (endorsed === undefined) throw new Error(`the goal ${record.signerGoal} is not one this agent endorses`)
     const message = this.response(record, 'transaction_endorsed', record.signerGoal, {
       signature: { [endorser.did]: endorsed },
     })
     this.save({ ...record, state: 'transaction_endorsed', endorsed })
-    await this.agent.sendOnConnection(this.agent.connections.require(record.connectionId), {
-      ...message,
-      endorser_did: endorser.did,
-    })
+    await this.agent.sendOnConnection(this.agent.connections.require(over), { ...message, endorser_did: endorser.did })
   }
 
   /** The author's request with the endorser's signature added, the request itself untouched. */
