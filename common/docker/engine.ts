@@ -113,12 +113,17 @@ function clearStaleEngine(dataDir: string): void {
   rmSync(pidFile, { force: true })
 }
 
-/** dockerd leaves an nsfs mount under its exec root when it stops; unmounted so the directory can go. */
-function unmountNetns(): void {
-  try {
-    execFileSync('umount', [path.join(OWN_EXEC_ROOT, 'netns', 'default')], { stdio: 'ignore' })
-  } catch {
-    // Not mounted.
+/**
+ * dockerd leaves mounts behind when it stops: an nsfs one under its exec root, and its data root bound
+ * onto itself. Unmounted, so that nothing of the engine outlives the command.
+ */
+function unmountLeftovers(dataDir: string): void {
+  for (const mountPoint of [path.join(OWN_EXEC_ROOT, 'netns', 'default'), dataDir]) {
+    try {
+      execFileSync('umount', [mountPoint], { stdio: 'ignore' })
+    } catch {
+      // Not mounted.
+    }
   }
 }
 
@@ -127,7 +132,7 @@ async function startOwnEngine(log: (msg: string) => void): Promise<Engine> {
   const dataDir = path.join(dir, 'data')
   mkdirSync(dataDir, { recursive: true })
   clearStaleEngine(dir)
-  unmountNetns()
+  unmountLeftovers(dataDir)
   mkdirSync(OWN_EXEC_ROOT, { recursive: true })
   const began = Date.now()
   log(`starting a Docker engine of the harness's own (data in ${dataDir})`)
@@ -154,7 +159,7 @@ async function startOwnEngine(log: (msg: string) => void): Promise<Engine> {
     owned: true,
     stop: async () => {
       await proc.stop()
-      unmountNetns()
+      unmountLeftovers(dataDir)
       current = undefined
     },
   }
