@@ -50,13 +50,15 @@ const families: Record<string, AgentFamily> = {
   acapy: {
     versions: [...ACAPY_VERSIONS].sort(semver.rcompare),
     variants: { [TENANT_VARIANT]: 'a tenant of a multitenant ACA-Py (a store per tenant) as the agent under test' },
-    create: (ref, instance, settings) =>
-      new AcapyHost(ref, instance, {
+    create: (ref, instance, settings) => {
+      const container = containerOf(ref, settings.launch)
+      return new AcapyHost(ref, instance, {
         timeoutMs: settings.timeoutMs,
         calibrate: settings.calibrate,
         ...(settings.acapy && !ref.variant ? { external: settings.acapy } : {}),
-        ...(containerOf(ref, settings.launch) ? { container: containerOf(ref, settings.launch) } : {}),
-      }),
+        ...(container ? { container } : {}),
+      })
+    },
     maxInstances: (settings) => (settings.acapy ? 1 : Infinity),
     problem: async (ref, settings) => {
       if (settings.acapy && !ref.variant) return undefined

@@ -176,7 +176,7 @@ export async function ensureDockerInstalled(log: (msg: string) => void): Promise
 }
 
 /** Removes every container the harness made on this engine (a killed run's leftovers included). */
-export async function removeOwnedContainers(docker: Docker): Promise<void> {
+async function removeOwnedContainers(docker: Docker): Promise<void> {
   const containers = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } }).catch(() => [])
   await Promise.allSettled(containers.map((c) => docker.getContainer(c.Id).remove({ force: true })))
 }

@@ -9,23 +9,21 @@ export const ROOT = path.resolve(import.meta.dirname, '..', '..')
 export const CLI = path.join(ROOT, 'bin', 'didcomm-conformance.js')
 export const EXPECTATIONS = path.join(ROOT, 'expectations', 'known-deviations.json')
 
-export function cli(args: string[], timeoutMs = 600_000, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  // A store key set where the tests run must not reach a CLI run that is meant to go without one.
+/** The tests' environment, less a store key set where they run: a CLI run meant to go without one must. */
+function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const inherited = { ...process.env }
   delete inherited.DIDCOMM_CONFORMANCE_STORE_KEY
-  return spawnSync(process.execPath, [CLI, ...args], {
-    encoding: 'utf8',
-    timeout: timeoutMs,
-    env: { ...inherited, ...env },
-  })
+  return { ...inherited, ...extra }
+}
+
+export function cli(args: string[], timeoutMs = 600_000, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: timeoutMs, env: cliEnv(env) })
 }
 
 /** `cli` without blocking: for runs meant to go side by side. */
 export function cliAsync(args: string[], timeoutMs = 600_000): Promise<SpawnSyncReturns<string>> {
-  const inherited = { ...process.env }
-  delete inherited.DIDCOMM_CONFORMANCE_STORE_KEY
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: inherited, timeout: timeoutMs })
+    const child = spawn(process.execPath, [CLI, ...args], { env: cliEnv(), timeout: timeoutMs })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
