@@ -16,8 +16,8 @@ import { parseShard } from './assignments.js'
 import { AgentStartError, checkAgents, checkInput, defaultReportDir, run, UsageError } from './run.js'
 import { writeMergedRun } from './merge.js'
 import { defaultWorkers, runInWorkers, WorkerError } from './workers.js'
-import { ledgerForRun, LedgerStartError, type RunLedger } from './ledger.js'
-import { needsEngine, parseLaunch, type LaunchChoice } from './launch.js'
+import { ledgerForRun, LedgerStartError, startsPool, type RunLedger } from './ledger.js'
+import { needsEngine, parseLaunch, poolLaunchOf, type LaunchChoice } from './launch.js'
 import { connectEngine, DockerUnavailableError, type Engine } from '../common/docker/engine.js'
 
 /** Exit codes (documented in the README): 0 all passed, 1 a scenario failed, 2 bad input, 3 an agent could not start, 130 interrupted. */
@@ -137,7 +137,7 @@ program
   )
   .option(
     '--launch <how>',
-    'how agents under test run: process, docker, or per agent (acapy@1.7.0=docker,credo=process); docker needs `images build` first',
+    'how agents under test (and the Indy pool, as indy-pool) run: process, docker, or per agent (acapy@1.7.0=docker,indy-pool=process); docker needs `images build` first',
     'process',
   )
   .option('--acapy-image <image>', 'run ACA-Py as a container of this image (aca-py on its PATH) instead of ours')
@@ -196,13 +196,21 @@ program
           throw new UsageError((e as Error).message)
         }
         // One engine for the run and its workers (they find it by DOCKER_HOST), stopped at the end if ours.
-        const engine = needsEngine([...refOf.values()], launch) ? await runEngine(output) : undefined
+        const poolLaunch = poolLaunchOf(launch)
+        const poolInContainers = poolLaunch === 'docker' && startsPool(opts.tags, opts.ledgerGenesis)
+        const engine =
+          needsEngine([...refOf.values()], launch) || poolInContainers ? await runEngine(output) : undefined
         try {
           if (inWorkers) {
             await checkAgents([...refOf.values()], { timeoutMs: opts.timeout, calibrate: opts.calibrate, launch })
           }
           const reportDir = path.resolve(opts.reportDir ?? defaultReportDir())
-          const pool = await ledgerForRun({ tags: opts.tags, genesisPath: opts.ledgerGenesis, out: output })
+          const pool = await ledgerForRun({
+            tags: opts.tags,
+            genesisPath: opts.ledgerGenesis,
+            out: output,
+            launch: poolLaunch,
+          })
           const ledger = pool.ledger
           const runOnce = (reportDir: string) =>
             inWorkers

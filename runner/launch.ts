@@ -1,7 +1,8 @@
 /**
  * How each agent under test runs: as a process (the default) or as a container (`--launch docker`,
  * or per agent: `--launch acapy@1.7.0=docker,credo=process`). The reference agent runs inside the
- * harness and is never launched.
+ * harness and is never launched. The Indy pool's nodes follow the same choice under the name
+ * `indy-pool` (`--launch indy-pool=docker`).
  */
 import { acapyImageProblem, acapyImageTag } from '../agents/acapy/image.js'
 import type { AcapyVersion } from '../agents/acapy/versions.js'
@@ -9,6 +10,8 @@ import { connectEngine } from '../common/docker/engine.js'
 import { agentId, isReference, parseAgentId, type AgentRef } from '../contract/agentId.js'
 
 export const LAUNCH_MODES = ['process', 'docker'] as const
+/** The name `--launch` gives the Indy pool. */
+export const POOL_LAUNCH_NAME = 'indy-pool'
 export type LaunchMode = (typeof LAUNCH_MODES)[number]
 
 export interface LaunchChoice {
@@ -45,7 +48,7 @@ export function parseLaunch(text: string, acapyImage?: string): LaunchChoice {
       continue
     }
     const id = part.slice(0, eq).trim()
-    parseAgentId(id)
+    if (id !== POOL_LAUNCH_NAME) parseAgentId(id)
     choice.byAgent[id] = mode(part.slice(eq + 1).trim(), `--launch ${id}`)
   }
   return choice
@@ -57,6 +60,10 @@ export function launchOf(ref: AgentRef, choice: LaunchChoice | undefined): Launc
   const plain = agentId({ family: ref.family, version: ref.version })
   return choice.byAgent[agentId(ref)] ?? choice.byAgent[plain] ?? choice.byAgent[ref.family] ?? choice.default
 }
+
+/** How the Indy pool's nodes run, when the run starts a pool. */
+export const poolLaunchOf = (choice: LaunchChoice | undefined): LaunchMode =>
+  choice ? (choice.byAgent[POOL_LAUNCH_NAME] ?? choice.default) : 'process'
 
 /** Whether any of these agents runs as a container: the run then needs a Docker engine. */
 export const needsEngine = (refs: AgentRef[], choice: LaunchChoice | undefined): boolean =>

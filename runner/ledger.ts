@@ -3,7 +3,7 @@
  * (provisioned the first time), given to its workers by genesis file, and stopped with the run, also
  * on error and Ctrl-C (the pool stops its nodes on exit and on signals itself).
  */
-import { startIndyPool, IndyPoolStartError } from '../agents/indy-pool/pool.js'
+import { startIndyPool, IndyPoolStartError, type PoolLaunch } from '../agents/indy-pool/pool.js'
 import { IndyPoolProvisionError } from '../agents/indy-pool/provision.js'
 import { indexFeatures, selectionHas } from './features.js'
 import type { Output } from './progress.js'
@@ -15,6 +15,10 @@ export type RunLedger = { genesisPath: string } | { unavailable: string }
 
 export class LedgerStartError extends Error {}
 
+/** Whether this run starts a pool: the selection needs a ledger and no run above this one started it. */
+export const startsPool = (tags: string | undefined, genesisPath: string | undefined): boolean =>
+  !genesisPath && selectionHas(LEDGER_TAG, tags, indexFeatures())
+
 /**
  * Starts the pool when the selection needs one and no run above this one started it already
  * (`genesisPath`: a worker is given the pool of the run that started it).
@@ -23,13 +27,14 @@ export async function ledgerForRun(opts: {
   tags: string | undefined
   genesisPath?: string
   out: Output
-  /** The pool needs root (chroot, mount namespaces). */
+  /** Chrooted processes (these need root) or containers. */
+  launch?: PoolLaunch
   isRoot?: boolean
 }): Promise<{ ledger?: RunLedger; stop(): Promise<void> }> {
   const none = { stop: async () => {} }
   if (opts.genesisPath) return { ...none, ledger: { genesisPath: opts.genesisPath } }
-  if (!selectionHas(LEDGER_TAG, opts.tags, indexFeatures())) return none
-  if (!(opts.isRoot ?? process.getuid?.() === 0)) {
+  if (!startsPool(opts.tags, opts.genesisPath)) return none
+  if (opts.launch !== 'docker' && !(opts.isRoot ?? process.getuid?.() === 0)) {
     return {
       ...none,
       ledger: { unavailable: 'the Indy pool needs root (chroot and mount namespaces); see the README' },
@@ -38,7 +43,7 @@ export async function ledgerForRun(opts: {
   const began = Date.now()
   opts.out.info('starting the Indy pool for the scenarios tagged @ledger (the first time, its root is provisioned)')
   try {
-    const pool = await startIndyPool({ log: (msg) => opts.out.info(msg) })
+    const pool = await startIndyPool({ log: (msg) => opts.out.info(msg), launch: opts.launch })
     opts.out.info(`Indy pool ready in ${Date.now() - began} ms (genesis ${pool.genesisPath})`)
     return { ledger: { genesisPath: pool.genesisPath }, stop: () => pool.stop() }
   } catch (e) {

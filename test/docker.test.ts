@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import Docker from 'dockerode'
-import { containerOf, launchOf, needsEngine, parseLaunch } from '../runner/launch.js'
+import { containerOf, launchOf, needsEngine, parseLaunch, poolLaunchOf } from '../runner/launch.js'
+import { indyPoolCacheDir } from '../agents/indy-pool/root.js'
 import { OWNER_LABEL } from '../common/docker/engine.js'
 import type { Summary } from '../contract/summary.js'
 import { assertExit, cli, cliAsync, EXPECTATIONS, readSummary } from './support/cli.js'
@@ -40,6 +41,14 @@ describe('the launch choice', () => {
     assert.deepEqual(containerOf(acapy, parseLaunch('process', 'example/acapy:1')), { image: 'example/acapy:1' })
     assert.deepEqual(containerOf(acapy, parseLaunch('docker')), { image: 'didcomm-conformance/acapy:1.7.0' })
     assert.equal(containerOf(acapy, parseLaunch('process')), undefined)
+  })
+
+  it('names the Indy pool indy-pool, which follows the default unless named', () => {
+    assert.equal(poolLaunchOf(parseLaunch('process')), 'process')
+    assert.equal(poolLaunchOf(parseLaunch('docker')), 'docker')
+    assert.equal(poolLaunchOf(parseLaunch('indy-pool=docker')), 'docker')
+    assert.equal(poolLaunchOf(parseLaunch('docker,indy-pool=process')), 'process')
+    assert.equal(launchOf(acapy, parseLaunch('indy-pool=docker')), 'process')
   })
 
   it('refuses what is no launch mode, in one line', () => {
@@ -133,5 +142,46 @@ describe('ACA-Py 1.7.0 as a container', { skip, timeout: 20 * 60_000 }, () => {
     const result = cli([...args, '--tags', '@connection', '--report-dir', path.join(dir, 'missing')], 120_000)
     assertExit(result, 3)
     assert.match(result.stderr, /image didcomm-conformance\/missing:0 is not in the Docker engine/)
+  })
+})
+
+describe('the Indy pool as containers', { skip, timeout: 20 * 60_000 }, () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'docker-pool-test-'))
+  after(() => rmSync(dir, { recursive: true, force: true }))
+  const enginesBefore = dockerdProcesses()
+  const pools = path.join(indyPoolCacheDir(), 'pools')
+
+  it('has its image made from the provisioned root (cached on a second build)', () => {
+    const first = cli(['images', 'build', 'indy-pool'], 15 * 60_000)
+    assertExit(first, 0)
+    assert.match(first.stderr, /indy-pool: (built|cached) in/)
+    const second = cli(['images', 'build', 'indy-pool'], 120_000)
+    assertExit(second, 0)
+    assert.match(second.stderr, /didcomm-conformance\/indy-pool:1\.13\.2 is current/)
+  })
+
+  it('carries a run whose ledger writes are read back, with ACA-Py 1.7.0 a container too, and leaves nothing', async () => {
+    const report = path.join(dir, 'endorsement')
+    const args = ['run', '--agents', 'reference,acapy@1.7.0', '--launch', 'docker', '--tags', '@TXN-01']
+    const result = await cliAsync([...args, '--expectations', EXPECTATIONS, '--report-dir', report])
+    assertExit(result, 0, report)
+    assert.match(result.stderr, /Indy pool ready in/)
+    const summary = readSummary(report)
+    const passed = summary.scenarios.filter((s) => s.status === 'passed')
+    // ACA-Py as the author, whose endorsed write is read back from the pool, among them.
+    assert.ok(
+      passed.some((s) => s.roles.author === 'acapy@1.7.0'),
+      verdicts(summary).join('\n'),
+    )
+    assert.equal(passed.length, summary.scenarios.length, verdicts(summary).join('\n'))
+
+    if (process.env.DOCKER_HOST) {
+      const docker = new Docker({ socketPath: process.env.DOCKER_HOST.replace(/^unix:\/\//, '') })
+      assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } }), [])
+    }
+    assert.deepEqual(dockerdProcesses(), enginesBefore)
+    // The run's ledger goes with its pool.
+    const left = existsSync(pools) ? readdirSync(pools).filter((name) => name.startsWith('run-')) : []
+    assert.deepEqual(left, [])
   })
 })

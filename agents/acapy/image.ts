@@ -10,9 +10,9 @@ import { copyFile, mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type Docker from 'dockerode'
-import { imageRecipe, importRoot } from '../../common/docker/images.js'
+import { buildStep, ImageBuildError, imageRecipe, importRoot } from '../../common/docker/images.js'
 import { userCacheDir } from '../../common/nativeLibraries.js'
-import { checkDisk, CommandError, ensureDebianPackage, inRoot, rootEnv, runCommand } from '../../common/debianRoot.js'
+import { checkDisk, ensureDebianPackage, inRoot, rootEnv, runCommand } from '../../common/debianRoot.js'
 import { ACAPY_VERSION_SPECS, type AcapyVersion } from './versions.js'
 
 /** Bumped when the steps below change in a way the hashed inputs do not show. */
@@ -20,8 +20,6 @@ const RECIPE_REVISION = 1
 const PACKAGES = ['python3', 'python3-venv', 'ca-certificates']
 const VENV = '/opt/acapy'
 const here = path.dirname(fileURLToPath(import.meta.url))
-
-export class ImageBuildError extends Error {}
 
 export const acapyImageTag = (version: AcapyVersion): string => `didcomm-conformance/acapy:${version}`
 
@@ -48,15 +46,6 @@ export async function acapyImageProblem(docker: Docker, version: AcapyVersion): 
 function hostCaBundle(): string | undefined {
   const candidates = [process.env.PIP_CERT, process.env.SSL_CERT_FILE, '/etc/ssl/certs/ca-certificates.crt']
   return candidates.find((file): file is string => Boolean(file) && existsSync(file as string))
-}
-
-async function step<T>(name: string, action: () => Promise<T>): Promise<T> {
-  try {
-    return await action()
-  } catch (e) {
-    const detail = e instanceof CommandError ? `${e.message}\n${e.output}` : (e as Error).message
-    throw new ImageBuildError(`building the image, step "${name}" failed: ${detail}`)
-  }
 }
 
 /**
@@ -86,12 +75,14 @@ export async function buildAcapyImage(
   await rm(root, { recursive: true, force: true })
   log(`building ${tag} (log: ${logFile})`)
   try {
-    await step('apt-get install debootstrap', () => ensureDebianPackage('debootstrap', 'debootstrap', logFile, log))
+    await buildStep('apt-get install debootstrap', () =>
+      ensureDebianPackage('debootstrap', 'debootstrap', logFile, log),
+    )
     const mirror = process.env.DIDCOMM_CONFORMANCE_DEBIAN_MIRROR ?? 'http://deb.debian.org/debian'
     log(`debootstrap ${spec.imageSuite} with ${PACKAGES.join(' ')} (about a minute)`)
     const debs = path.join(dir, `debs-${spec.imageSuite}`)
     await mkdir(debs, { recursive: true })
-    await step(`debootstrap ${spec.imageSuite} from ${mirror}`, () =>
+    await buildStep(`debootstrap ${spec.imageSuite} from ${mirror}`, () =>
       runCommand(
         'debootstrap',
         ['--variant=minbase', `--include=${PACKAGES.join(',')}`, `--cache-dir=${debs}`, spec.imageSuite, root, mirror],
@@ -105,11 +96,11 @@ export async function buildAcapyImage(
     const ca = hostCaBundle()
     if (ca) await copyFile(ca, path.join(root, 'tmp/host-ca.crt'))
     const pip = `${VENV}/bin/pip install --disable-pip-version-check --no-input -q --no-cache-dir -c /tmp/constraints.txt '${spec.requirement}'`
-    await step('pip install in the root', () => {
+    await buildStep('pip install in the root', () => {
       const { command, args } = inRoot(root, ['sh', '-c', `python3 -m venv ${VENV} && ${pip}`])
       return runCommand(command, args, { env: rootEnv(ca ? { PIP_CERT: '/tmp/host-ca.crt' } : {}), logFile })
     })
-    const installed = await step('checking the installed version', () => {
+    const installed = await buildStep('checking the installed version', () => {
       const check = `import ${spec.versionModule} as v; print(v.__version__)`
       const { command, args } = inRoot(root, [`${VENV}/bin/python`, '-c', check])
       return runCommand(command, args, { env: rootEnv(), logFile })
@@ -124,7 +115,7 @@ export async function buildAcapyImage(
     await copyFile('/dev/null', path.join(root, 'etc/resolv.conf'))
 
     log('importing the root into the engine')
-    await step('docker import', () =>
+    await buildStep('docker import', () =>
       importRoot(docker, root, {
         tag,
         recipe,

@@ -1,21 +1,25 @@
 /**
- * Starts a 4-node indy-node pool on loopback from the provisioned root: a genesis for free loopback ports
- * with plenum's deterministic test seeds, the four nodes as processes chrooted into the root, and a wait
- * until the pool answers a read through a real client. Every node started here is tracked and stopped, by
- * its pid, on stop(), when this Node process exits, and on SIGINT / SIGTERM.
+ * Starts a 4-node indy-node pool on loopback: a genesis for free loopback ports with plenum's
+ * deterministic test seeds, the four nodes, and a wait until the pool answers a read through a real
+ * client. The nodes run as processes chrooted into the provisioned root, or (`launch: 'docker'`) as
+ * containers of the image made from that root (image.ts) on the host's network. Every node started here
+ * is tracked and stopped on stop(), when this Node process exits, and on SIGINT / SIGTERM.
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
-import { spawnManaged } from '../../common/managedSpawn.js'
-import { pidAlive, type ManagedProcess } from '../../common/processes.js'
+import { ContainerProcess } from '../../common/docker/container.js'
+import { connectEngine } from '../../common/docker/engine.js'
+import { spawnManaged, type Supervised } from '../../common/managedSpawn.js'
+import { pidAlive, stopOnInterrupt } from '../../common/processes.js'
 import { pollUntil, within } from '../../common/waitFor.js'
 import { LedgerClient } from './ledgerClient.js'
 import { ensureIndyPoolProvisioned, ROOT_SCRIPTS_DIR } from './provision.js'
 import { checkDisk, CommandError, inRoot, lastLines, rootEnv, runCommand } from '../../common/debianRoot.js'
-import { POOL_DIR_VARIABLE } from './root.js'
+import { INDY_POOL_IMAGE, indyPoolImageProblem, ROOT_POOLS_DIR } from './image.js'
+import { indyPoolCacheDir, POOL_DIR_VARIABLE } from './root.js'
 import { ensureIndyVdrLibrary } from './vdrLibrary.js'
 
 /** Trustee1 of plenum's test network: the genesis NYM with the TRUSTEE role. */
@@ -24,8 +28,6 @@ export const TRUSTEE_DID = 'V4SGRU86Z58d6TV7PBUe6f'
 
 const NODE_COUNT = 4
 const HOST = '127.0.0.1'
-/** Inside the root; each run has a directory of its own there. */
-const POOLS_DIR = '/var/lib/didcomm-conformance/pools'
 const REUSED_POOL = 'reused'
 const DEFAULT_READY_TIMEOUT_MS = 60_000
 /**
@@ -34,6 +36,7 @@ const DEFAULT_READY_TIMEOUT_MS = 60_000
  */
 export const DEFAULT_BATCH_WAIT_MS = 100
 const STOP_GRACE_MS = 10_000
+export type PoolLaunch = 'process' | 'docker'
 /** A fresh pool takes about 200 MB (RocksDB preallocation, see the recipe's indy_config.py). */
 const DISK_NEEDED_GIB = 1
 
@@ -46,6 +49,8 @@ export interface IndyPoolOptions {
   quiet?: boolean
   /** Where progress goes instead of stdout (a run prints its progress on stderr). */
   log?: (msg: string) => void
+  /** Chrooted processes (the default) or containers of the pool image (`images build indy-pool`). */
+  launch?: PoolLaunch
 }
 
 export interface IndyPoolNode {
@@ -85,10 +90,72 @@ interface OwnerFile {
   nodes: number[]
 }
 
-/** Settles like `promise`, or rejects with `message` after `ms`; the timer never outlives it. */
 /** SIGTERM lets a node's looper close its stacks and databases; SIGKILL follows after the grace period. */
-async function stopNodes(nodes: ManagedProcess[]): Promise<void> {
-  await Promise.all(nodes.map((n) => n.stop(STOP_GRACE_MS)))
+async function stopNodes(nodes: Supervised[]): Promise<void> {
+  await Promise.all(nodes.map((n) => n.stop()))
+}
+
+/** Where a pool's directories are and how its programs run: chrooted processes, or containers. */
+interface NodeRunner {
+  /** On the host; each pool has a directory of its own in it. */
+  poolsDir: string
+  /** The path a node sees for a path on the host, and back. */
+  seen(hostPath: string): string
+  onHost(seenPath: string): string
+  /** Starts a long-running program (a node). */
+  start(opts: {
+    name: string
+    argv: string[]
+    env: Record<string, string>
+    logFile: string
+    dir: string
+  }): Promise<Supervised>
+  /** Runs a program to its end and gives its output; throws CommandError when it fails. */
+  runToEnd(argv: string[], env: Record<string, string>, logFile: string, dir: string): Promise<string>
+}
+
+function chrootRunner(root: string, onInterrupt: () => Promise<void>): NodeRunner {
+  return {
+    poolsDir: path.join(root, ROOT_POOLS_DIR),
+    seen: (hostPath) => `/${path.relative(root, hostPath)}`,
+    onHost: (seenPath) => path.join(root, seenPath),
+    start: async ({ name, argv, env, logFile }) => {
+      const { command, args } = inRoot(root, argv)
+      return spawnManaged({ name, command, args, env: rootEnv(env), logFile, stopGraceMs: STOP_GRACE_MS, onInterrupt })
+    },
+    runToEnd: (argv, env, logFile) => {
+      const { command, args } = inRoot(root, argv)
+      return runCommand(command, args, { env: rootEnv(env), logFile })
+    },
+  }
+}
+
+/** Containers on the host's network, the pool's directory mounted at the same path. */
+function containerRunner(): NodeRunner {
+  const start = ({ name, argv, env, logFile, dir }: Parameters<NodeRunner['start']>[0]) =>
+    ContainerProcess.start({
+      name,
+      image: INDY_POOL_IMAGE,
+      command: argv,
+      env: rootEnv(env) as Record<string, string>,
+      mounts: [{ path: dir }],
+      logFile,
+      stopGraceSeconds: STOP_GRACE_MS / 1000,
+    })
+  return {
+    poolsDir: path.join(indyPoolCacheDir(), 'pools'),
+    seen: (hostPath) => hostPath,
+    onHost: (seenPath) => seenPath,
+    start,
+    runToEnd: async (argv, env, logFile, dir) => {
+      const container = await start({ name: argv.join(' '), argv, env, logFile, dir })
+      const how = await container.exited
+      await container.stop()
+      const output = await readFile(logFile, 'utf8')
+      if (how !== 'code 0') throw new CommandError(`${argv.join(' ')} ended with ${how}`, output)
+      return output
+    },
+  }
 }
 
 /** True when `pid` is a node started for the pool directory `poolDir` (so a reused pid is never killed). */
@@ -113,15 +180,16 @@ function readJson<T>(file: string): T | undefined {
  * preallocated databases behind: their nodes are stopped by the pids they recorded, their data removed
  * (a reused pool keeps its data).
  */
-function cleanUpAbandonedRuns(poolsDir: string, log: (msg: string) => void): void {
+function cleanUpAbandonedRuns(runner: NodeRunner, log: (msg: string) => void): void {
+  const { poolsDir } = runner
   if (!existsSync(poolsDir)) return
   for (const name of readdirSync(poolsDir)) {
     const dir = path.join(poolsDir, name)
     const owner = readJson<OwnerFile>(path.join(dir, 'owner.json'))
     if (owner && pidAlive(owner.owner)) continue
-    const inRootDir = `${POOLS_DIR}/${name}`
+    // A container's pid is its init's, which has the container's environment.
     for (const pid of owner?.nodes ?? []) {
-      if (pidAlive(pid) && isNodeOf(pid, inRootDir)) process.kill(pid, 'SIGKILL')
+      if (pidAlive(pid) && isNodeOf(pid, runner.seen(dir))) process.kill(pid, 'SIGKILL')
     }
     if (name === REUSED_POOL) {
       rmSync(path.join(dir, 'owner.json'), { force: true })
@@ -174,14 +242,29 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
     else if (!opts.quiet) console.log(`[indy-pool] ${msg}`)
   }
   const started = Date.now()
-  if (process.getuid?.() !== 0) {
-    throw new IndyPoolStartError('starting the Indy pool needs root (chroot, mount namespaces): run as root')
+  let stop: () => Promise<void> = async () => {}
+  let poolStopped: () => void = () => {}
+  const nodesGone = new Promise<void>((resolve) => (poolStopped = resolve))
+  const onInterrupt = () => stop()
+  let runner: NodeRunner
+  if (opts.launch === 'docker') {
+    const problem = await indyPoolImageProblem((await connectEngine()).docker)
+    if (problem) throw new IndyPoolStartError(problem)
+    runner = containerRunner()
+    // Each container stops itself on Ctrl-C too; this stops them as a pool, which also removes the ledger.
+    const unregister = stopOnInterrupt(onInterrupt)
+    void nodesGone.then(unregister)
+  } else {
+    if (process.getuid?.() !== 0) {
+      throw new IndyPoolStartError('starting the Indy pool needs root (chroot, mount namespaces): run as root')
+    }
+    const { root } = await ensureIndyPoolProvisioned({ quiet: opts.quiet, log: opts.log })
+    runner = chrootRunner(root, onInterrupt)
   }
-  const { root } = await ensureIndyPoolProvisioned({ quiet: opts.quiet, log: opts.log })
   // The readiness check reads through indy-vdr; a missing library fails here, before anything starts.
   await ensureIndyVdrLibrary()
-  const poolsDir = path.join(root, POOLS_DIR)
-  cleanUpAbandonedRuns(poolsDir, log)
+  const { poolsDir } = runner
+  cleanUpAbandonedRuns(runner, log)
   mkdirSync(poolsDir, { recursive: true })
   const disk = checkDisk(poolsDir, DISK_NEEDED_GIB, POOL_DIR_VARIABLE)
   if (disk) throw new IndyPoolStartError(disk)
@@ -189,8 +272,7 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
   const name = opts.reuse
     ? REUSED_POOL
     : `run-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`
-  const inRootDir = `${POOLS_DIR}/${name}`
-  const dir = path.join(root, inRootDir)
+  const dir = path.join(poolsDir, name)
   const ownerFile = path.join(dir, 'owner.json')
   const claimed = readJson<OwnerFile>(ownerFile)
   if (claimed && pidAlive(claimed.owner)) {
@@ -198,20 +280,21 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
   }
   mkdirSync(dir, { recursive: true })
   writeFileSync(ownerFile, JSON.stringify({ owner: process.pid, nodes: [] } satisfies OwnerFile))
-  const env = rootEnv({
-    INDY_POOL_DIR: inRootDir,
+  const env = {
+    INDY_POOL_DIR: runner.seen(dir),
     INDY_MAX_3PC_BATCH_WAIT: String((opts.batchWaitMs ?? DEFAULT_BATCH_WAIT_MS) / 1000),
-  })
+  }
 
-  const tracked: ManagedProcess[] = []
+  const tracked: Supervised[] = []
   let stopped: Promise<void> | undefined
   let reportFailure: (reason: string) => void = () => {}
   const nodeFailure = new Promise<string>((resolve) => (reportFailure = resolve))
-  const stop = () => {
+  stop = () => {
     stopped ??= (async () => {
       await stopNodes(tracked)
       // A reused pool keeps its ledger for the next run; only the claim on it goes.
       await rm(opts.reuse ? ownerFile : dir, { recursive: true, force: true })
+      poolStopped()
       log('pool stopped')
     })()
     return stopped
@@ -227,10 +310,10 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
       log(`reusing the ledger in ${dir}`)
     } else {
       const ports = await pickPorts(2 * NODE_COUNT)
-      const { command, args } = inRoot(root, ['python3', `${ROOT_SCRIPTS_DIR}/genesis.py`, HOST, ports.join(',')])
+      const argv = ['python3', `${ROOT_SCRIPTS_DIR}/genesis.py`, HOST, ports.join(',')]
       let output: string
       try {
-        output = await runCommand(command, args, { env, logFile: path.join(dir, 'genesis.log') })
+        output = await runner.runToEnd(argv, env, path.join(dir, 'genesis.log'), dir)
       } catch (e) {
         const detail = e instanceof CommandError ? `${e.message}\n${e.output}` : (e as Error).message
         throw new IndyPoolStartError(`generating the genesis failed: ${detail}`)
@@ -238,7 +321,7 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
       pool = { genesisPath: lastLines(output, 1), ports }
       writeFileSync(poolFile, JSON.stringify(pool))
     }
-    const genesisPath = path.join(root, pool.genesisPath)
+    const genesisPath = runner.onHost(pool.genesisPath)
     const genesis = await readFile(genesisPath, 'utf8')
 
     log(`starting ${NODE_COUNT} nodes (ports ${pool.ports.join(', ')})`)
@@ -261,23 +344,13 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
         HOST,
         String(clientPort),
       ]
-      const { command, args } = inRoot(root, argv)
       // The node logs to its own file; this keeps what it prints before logging is set up (a traceback).
       outFiles.push(path.join(logDir, `${nodeName}.out`))
-      const node = spawnManaged({
-        name: `Indy ${nodeName}`,
-        command,
-        args,
-        env,
-        logFile: outFiles[i] as string,
-        stopGraceMs: STOP_GRACE_MS,
-        onInterrupt: stop,
-      })
-      const t = node.proc
+      const node = await runner.start({ name: `Indy ${nodeName}`, argv, env, logFile: outFiles[i] as string, dir })
       void node.exited.then((how) => {
         if (!stopped) reportFailure(`${nodeName} exited (${how}); its log: ${nodes[i]?.logFile}`)
       })
-      tracked.push(t)
+      tracked.push(node)
       nodes.push({
         name: nodeName,
         pid: node.pid,
@@ -349,6 +422,7 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
     // The logs stay for a look (the next start removes them once this process is gone); the ledger goes.
     stopped ??= stopNodes(tracked).then(async () => {
       await rm(opts.reuse ? ownerFile : path.join(dir, 'data'), { recursive: true, force: true })
+      poolStopped()
     })
     await stopped
     throw e

@@ -56,7 +56,8 @@ interface Stamp {
   versions: string
 }
 
-function recipeHash(): string {
+/** The sha256 of the recipe: the root, and the image made from it (image.ts), are rebuilt when it changes. */
+export function indyPoolRecipeHash(): string {
   const hash = createHash('sha256').update(`${DEBIAN_SUITE}\n`)
   for (const file of RECIPE_FILES) hash.update(`${file}\n`).update(readFileSync(path.join(recipeDir, file)))
   return hash.digest('hex')
@@ -239,7 +240,7 @@ export async function ensureIndyPoolProvisioned(
   const dir = indyPoolCacheDir()
   const root = path.join(dir, 'root')
   const stampFile = path.join(dir, 'stamp.json')
-  const recipeSha256 = recipeHash()
+  const recipeSha256 = indyPoolRecipeHash()
   if (isProvisioned(root, stampFile, recipeSha256)) {
     log(`root already provisioned in ${root} (${readStamp(stampFile)?.versions})`)
     return { root }

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import type Docker from 'dockerode'
+import { CommandError } from '../debianRoot.js'
 
 /** Label holding the sha256 of the recipe an image was built from. */
 export const RECIPE_LABEL = 'org.didcomm-conformance.recipe'
@@ -19,14 +20,32 @@ export async function imageRecipe(docker: Docker, tag: string): Promise<string |
   return info.Config?.Labels?.[RECIPE_LABEL] ?? ''
 }
 
-/** Imports `root` as the image `tag` (`repo:tag`), with its recipe label and Dockerfile `changes` (ENV, WORKDIR…). */
+export class ImageBuildError extends Error {}
+
+/** Runs one build step; a failure names the step and carries the command's output. */
+export async function buildStep<T>(name: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action()
+  } catch (e) {
+    const detail = e instanceof CommandError ? `${e.message}\n${e.output}` : (e as Error).message
+    throw new ImageBuildError(`building the image, step "${name}" failed: ${detail}`)
+  }
+}
+
+/**
+ * Imports `root` as the image `tag` (`repo:tag`), with its recipe label and Dockerfile `changes` (ENV,
+ * WORKDIR…); `exclude` names directories of the root (relative) that stay out of the image.
+ */
 export async function importRoot(
   docker: Docker,
   root: string,
-  opts: { tag: string; recipe: string; changes: string[] },
+  opts: { tag: string; recipe: string; changes: string[]; exclude?: string[] },
 ): Promise<void> {
   const [repo, tag] = opts.tag.split(':') as [string, string]
-  const tar = spawn('tar', ['-C', root, '--numeric-owner', '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const excluded = (opts.exclude ?? []).map((dir) => `--exclude=./${dir}`)
+  const tar = spawn('tar', ['-C', root, '--numeric-owner', ...excluded, '-c', '.'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let tarError = ''
   tar.stderr.on('data', (d: Buffer) => (tarError += d.toString()))
   const tarDone = new Promise<void>((resolve, reject) =>

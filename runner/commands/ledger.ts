@@ -2,6 +2,12 @@ import { Option, type Command } from 'commander'
 import { DEFAULT_BATCH_WAIT_MS, IndyPoolStartError, startIndyPool } from '../../agents/indy-pool/pool.js'
 import { ensureIndyPoolProvisioned, IndyPoolProvisionError } from '../../agents/indy-pool/provision.js'
 import { IndyVdrUnavailableError } from '../../agents/indy-pool/vdrLibrary.js'
+import {
+  connectEngine,
+  DockerUnavailableError,
+  ensureDockerInstalled,
+  type Engine,
+} from '../../common/docker/engine.js'
 
 /** Exit codes of `ledger` (documented in the README). */
 const EXIT = { failed: 1, unavailable: 3 } as const
@@ -10,7 +16,8 @@ function fail(e: unknown): void {
   if (!(
     e instanceof IndyPoolProvisionError ||
     e instanceof IndyPoolStartError ||
-    e instanceof IndyVdrUnavailableError
+    e instanceof IndyVdrUnavailableError ||
+    e instanceof DockerUnavailableError
   )) {
     throw e
   }
@@ -22,7 +29,9 @@ function fail(e: unknown): void {
 export function registerLedgerCommand(program: Command): void {
   const ledger = program
     .command('ledger')
-    .description('a local 4-node Indy ledger (indy-node 1.13.2) on loopback, without docker; needs root')
+    .description(
+      'a local 4-node Indy ledger (indy-node 1.13.2) on loopback, as chrooted processes (root) or containers',
+    )
 
   ledger
     .command('provision')
@@ -45,12 +54,27 @@ export function registerLedgerCommand(program: Command): void {
         .argParser(Number),
     )
     .addOption(new Option('--timeout <ms>', 'bound for the pool to become ready').default(60_000).argParser(Number))
-    .action(async (opts: { reuse?: boolean; batchWait: number; timeout: number }) => {
+    .addOption(
+      new Option(
+        '--launch <mode>',
+        'the nodes as chrooted processes, or as containers (`images build indy-pool` first)',
+      )
+        .choices(['process', 'docker'])
+        .default('process'),
+    )
+    .action(async (opts: { reuse?: boolean; batchWait: number; timeout: number; launch: 'process' | 'docker' }) => {
+      let engine: Engine | undefined
       try {
+        if (opts.launch === 'docker') {
+          const log = (msg: string) => console.error(msg)
+          await ensureDockerInstalled(log)
+          engine = await connectEngine(log)
+        }
         const pool = await startIndyPool({
           reuse: opts.reuse,
           batchWaitMs: opts.batchWait,
           readyTimeoutMs: opts.timeout,
+          launch: opts.launch,
         })
         console.log(`genesis file: ${pool.genesisPath}`)
         console.log(`trustee: ${pool.trusteeDid} (seed ${pool.trusteeSeed}, plenum's public test seed)`)
@@ -63,6 +87,8 @@ export function registerLedgerCommand(program: Command): void {
         process.exitCode = EXIT.failed
       } catch (e) {
         fail(e)
+      } finally {
+        await engine?.stop()
       }
     })
 }
