@@ -21,8 +21,6 @@ export interface SpawnOptions extends SupervisionOptions {
   ipc?: { execArgv: string[] }
   /** SIGTERM, then SIGKILL after this long. */
   stopGraceMs: number
-  /** Runs before the process group is signalled on stop (e.g. a clean shutdown request). */
-  beforeStop?: () => Promise<void>
   /** What Ctrl-C or the harness's exit runs for it (default: stop it); a pool stops all its nodes. */
   onInterrupt?: () => Promise<void>
 }
@@ -40,6 +38,8 @@ export interface SupervisionOptions {
   redact?: (text: string) => string
   /** The error class a failed start throws (a StartError of the launcher's own). */
   startError?: new (message: string) => StartError
+  /** Runs before the process is signalled on stop (e.g. a clean shutdown request). */
+  beforeStop?: () => Promise<void>
 }
 
 /** A started process the harness waits on until ready, reads the log of, and stops: a child or a container. */

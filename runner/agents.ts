@@ -71,7 +71,10 @@ const families: Record<string, AgentFamily> = {
     variants: {
       [TENANT_VARIANT]: 'a tenant of a Credo agent with @credo-ts/tenants (a store per tenant) as the agent under test',
     },
-    create: (ref, instance, settings) => new CredoHost(ref, instance, settings),
+    create: (ref, instance, settings) => {
+      const container = containerOf(ref, settings.launch)
+      return new CredoHost(ref, instance, { ...settings, ...(container ? { container } : {}) })
+    },
     maxInstances: () => Infinity,
     problem: async (ref, settings) =>
       (await containerProblem(ref, settings.launch)) ??

@@ -6,6 +6,7 @@
  */
 import { acapyImageProblem, acapyImageTag } from '../agents/acapy/image.js'
 import type { AcapyVersion } from '../agents/acapy/versions.js'
+import { credoImageProblem, credoImageTag } from '../agents/credo/image.js'
 import { connectEngine } from '../common/docker/engine.js'
 import { agentId, isReference, parseAgentId, type AgentRef } from '../contract/agentId.js'
 
@@ -24,7 +25,7 @@ export interface LaunchChoice {
 }
 
 /** The families that can run as containers today. */
-const CONTAINER_FAMILIES = ['acapy']
+const CONTAINER_FAMILIES = ['acapy', 'credo']
 
 function mode(text: string, what: string): LaunchMode {
   if (!(LAUNCH_MODES as readonly string[]).includes(text)) {
@@ -71,7 +72,9 @@ export const needsEngine = (refs: AgentRef[], choice: LaunchChoice | undefined):
 
 /** The image an agent runs from when it runs as a container, or undefined for a process. */
 export function containerOf(ref: AgentRef, choice: LaunchChoice | undefined): { image: string } | undefined {
-  if (launchOf(ref, choice) !== 'docker' || ref.family !== 'acapy') return undefined
+  if (launchOf(ref, choice) !== 'docker') return undefined
+  if (ref.family === 'credo') return { image: credoImageTag(ref.version) }
+  if (ref.family !== 'acapy') return undefined
   return { image: choice?.acapyImage ?? acapyImageTag(ref.version as AcapyVersion) }
 }
 
@@ -87,6 +90,7 @@ export async function containerProblem(ref: AgentRef, choice: LaunchChoice | und
   } catch (e) {
     return (e as Error).message
   }
+  if (ref.family === 'credo') return credoImageProblem(docker, ref.version)
   if (choice?.acapyImage) {
     const found = await docker
       .getImage(choice.acapyImage)

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict'
+import net from 'node:net'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { listenForAgent } from '../agents/credo/controlLink.js'
 import { CredoAgentProcess, CredoLaunchError } from '../agents/credo/launcher.js'
 import type { AgentHost } from '../backchannels/host.js'
 import { CredoHost } from '../backchannels/credo/host.js'
@@ -131,5 +133,34 @@ describe('Credo agent under test', { timeout: 5 * 60_000 }, () => {
     await credo.stop()
     assert.equal(pidAlive(pid), false)
     assert.deepEqual(processesMentioning(runDir), [])
+  })
+})
+
+describe("the control channel of an agent in a container (loopback TCP, the agent's token first)", () => {
+  const connect = (port: number) => net.connect({ host: '127.0.0.1', port })
+
+  it('takes only the connection that opens with the token, and keeps what arrives before a listener', async () => {
+    const listener = await listenForAgent('right-token')
+    try {
+      const stranger = connect(listener.port)
+      stranger.write('wrong-token\n')
+      await new Promise((resolve) => stranger.once('close', resolve))
+
+      const agent = connect(listener.port)
+      agent.write(`right-token\n${JSON.stringify({ kind: 'ready', endpoint: 'http://127.0.0.1:1' })}\n`)
+      const link = await listener.connected
+      const first = await new Promise((resolve) => link.onMessage(resolve))
+      assert.deepEqual(first, { kind: 'ready', endpoint: 'http://127.0.0.1:1' })
+
+      const received = new Promise<string>((resolve) => agent.once('data', (d) => resolve(d.toString())))
+      await link.send({ kind: 'request', id: 1, method: 'ping', params: {} })
+      assert.deepEqual(JSON.parse(await received), { kind: 'request', id: 1, method: 'ping', params: {} })
+      const closed = new Promise((resolve) => agent.once('end', resolve))
+      link.close()
+      await closed
+      agent.destroy()
+    } finally {
+      listener.close()
+    }
   })
 })

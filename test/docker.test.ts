@@ -1,7 +1,8 @@
 /**
- * Agents in containers: the launch choice, the image built here from the same pins as the venv, and the
- * connection suite with ACA-Py 1.7.0 as a container giving the verdicts it gives as a process, with no
- * container (and no engine of the harness's own) left behind.
+ * Agents in containers: the launch choice, the images built here from the same pins as the processes, the
+ * connection suite with ACA-Py 1.7.0 and Credo 0.5.19 as containers giving the verdicts they get as
+ * processes, and the Indy pool as containers under an endorsement scenario, with no container (and no
+ * engine of the harness's own) left behind.
  */
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
@@ -98,22 +99,25 @@ function dockerdProcesses(): string[] {
   }
 }
 
-describe('ACA-Py 1.7.0 as a container', { skip, timeout: 20 * 60_000 }, () => {
+describe('ACA-Py 1.7.0 and Credo 0.5.19 as containers', { skip, timeout: 20 * 60_000 }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'docker-test-'))
   after(() => rmSync(dir, { recursive: true, force: true }))
   const enginesBefore = dockerdProcesses()
 
-  it('has its image built from the same pins (cached on a second build)', () => {
-    const first = cli(['images', 'build', 'acapy@1.7.0'], 15 * 60_000)
+  it('have their images built from the same pins (cached on a second build)', () => {
+    const first = cli(['images', 'build', 'acapy@1.7.0', 'credo@0.5.19'], 15 * 60_000)
     assertExit(first, 0)
     assert.match(first.stderr, /acapy@1\.7\.0: (built|cached) in/)
-    const second = cli(['images', 'build', 'acapy@1.7.0'], 120_000)
+    assert.match(first.stderr, /credo@0\.5\.19: (built|cached) in/)
+    const second = cli(['images', 'build', 'acapy@1.7.0', 'credo@0.5.19'], 120_000)
     assertExit(second, 0)
     assert.match(second.stderr, /didcomm-conformance\/acapy:1\.7\.0 is current/)
+    assert.match(second.stderr, /didcomm-conformance\/credo:0\.5\.19 is current/)
   })
 
-  it('gets the same verdicts in the connection suite as the same agent run as a process', async () => {
-    const base = ['run', '--agents', 'reference,acapy@1.7.0', '--tags', '@connection', '--expectations', EXPECTATIONS]
+  it('get the same verdicts in the connection suite as the same agents run as processes', async () => {
+    const agents = 'reference,acapy@1.7.0,credo@0.5.19'
+    const base = ['run', '--agents', agents, '--tags', '@connection', '--expectations', EXPECTATIONS]
     const asProcess = path.join(dir, 'process')
     const asContainer = path.join(dir, 'container')
     // Side by side: each run has agents, ports and a report directory of its own.
@@ -124,9 +128,10 @@ describe('ACA-Py 1.7.0 as a container', { skip, timeout: 20 * 60_000 }, () => {
     assertExit(process_, 0, asProcess)
     assertExit(container, 0, asContainer)
     const inContainer = readSummary(asContainer)
-    assert.ok(
-      inContainer.scenarios.some((s) => s.status === 'passed' && Object.values(s.roles).includes('acapy@1.7.0')),
-    )
+    for (const agent of ['acapy@1.7.0', 'credo@0.5.19']) {
+      const passes = inContainer.scenarios.some((s) => s.status === 'passed' && Object.values(s.roles).includes(agent))
+      assert.ok(passes, `${agent} passed nothing as a container`)
+    }
     assert.deepEqual(verdicts(inContainer), verdicts(readSummary(asProcess)))
 
     // Nothing outlives the run: no container of the harness on the engine, and no engine the run started.

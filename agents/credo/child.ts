@@ -5,7 +5,8 @@
  */
 import type { Server } from 'node:http'
 import net from 'node:net'
-import type { FromChild, Methods, StartConfig, ToChild } from './protocol.js'
+import { createInterface } from 'node:readline'
+import { CONTROL_VARIABLE, type FromChild, type Methods, type StartConfig, type ToChild } from './protocol.js'
 
 export const HOST = '127.0.0.1'
 /** Credo answers an inbound HTTP request only once the message is processed; its default wait is 10 s. */
@@ -20,13 +21,50 @@ export type TenantMethod = 'createTenant' | 'deleteTenant' | 'listRecords' | 'fi
 /** What an agent process serves: every protocol request, and the tenant requests where it has tenants. */
 export type AgentHandlers = Omit<Handlers, 'shutdown' | 'ping' | TenantMethod> & Partial<Pick<Handlers, TenantMethod>>
 
-export function send(message: FromChild): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send || !process.connected) return resolve()
-    // Resolves once the message is handed over (or the channel is found closed), so exit can follow.
-    process.send(message, () => resolve())
-  })
+/** This process's end of the control channel. */
+interface Control {
+  /** Resolves once the message is handed over (or the channel is found closed), so exit can follow. */
+  send(message: FromChild): Promise<void>
+  onMessage(listener: (message: ToChild) => void): void
+  /** The harness is gone. */
+  onClose(listener: () => void): void
 }
+
+/** The fork IPC channel. */
+function ipcControl(): Control {
+  return {
+    send: (message) =>
+      new Promise((resolve) => {
+        if (!process.send || !process.connected) return resolve()
+        process.send(message, () => resolve())
+      }),
+    onMessage: (listener) => process.on('message', listener),
+    onClose: (listener) => process.on('disconnect', listener),
+  }
+}
+
+/** In a container, where no IPC channel reaches: JSON lines over the loopback connection the launcher names. */
+function tcpControl(spec: string): Control {
+  const [port, token] = spec.split(' ')
+  const socket = net.connect({ host: HOST, port: Number(port) })
+  socket.write(`${token}\n`)
+  const lines = createInterface({ input: socket })
+  return {
+    send: (message) =>
+      new Promise((resolve) => {
+        if (socket.destroyed) return resolve()
+        socket.write(`${JSON.stringify(message)}\n`, () => resolve())
+      }),
+    onMessage: (listener) => lines.on('line', (line) => listener(JSON.parse(line) as ToChild)),
+    onClose: (listener) => socket.on('close', listener),
+  }
+}
+
+const controlSpec = process.env[CONTROL_VARIABLE]
+delete process.env[CONTROL_VARIABLE]
+const control = controlSpec ? tcpControl(controlSpec) : ipcControl()
+
+export const send = (message: FromChild): Promise<void> => control.send(message)
 
 /** Credo's LogLevel, the same numbers in 0.5 and 0.6 (`@credo-ts/core` logger/Logger). */
 const LEVELS = ['test', 'trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const
@@ -118,7 +156,7 @@ export function serve(handlers: AgentHandlers, agent: { shutdown(): Promise<void
   }
   const all: Partial<Handlers> = { ...handlers, shutdown: async () => (await stop(), {}), ping: async () => ({}) }
   const stopAndExit = () => void stop().then(() => process.exit(0))
-  process.on('message', (message: ToChild) => {
+  control.onMessage((message) => {
     if (message.kind !== 'request') return
     const handler = all[message.method] as ((params: unknown) => Promise<unknown>) | undefined
     log.debug(`control request ${message.id}: ${message.method}`)
@@ -132,7 +170,7 @@ export function serve(handlers: AgentHandlers, agent: { shutdown(): Promise<void
     )
   })
   // The harness is gone (it exited or was killed): nobody can use this agent any more.
-  process.on('disconnect', stopAndExit)
+  control.onClose(stopAndExit)
   process.on('SIGTERM', stopAndExit)
   // A failing Credo flow must show in the log and fail its scenario, not end the agent for the rest of the run.
   process.on('unhandledRejection', (reason) => log.error('unhandled rejection', { reason: describeError(reason) }))

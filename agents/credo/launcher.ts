@@ -1,16 +1,27 @@
 /**
- * Starts a Credo-ts agent (agentProcess.ts) as a child process of the harness and talks to it over the
- * fork IPC channel: correlated requests, each bounded in time, and the agent's events, all kept so a
- * wait that starts late still sees them. A crash, hang or exit of the child fails what is pending
- * with the reason and its log tail; it cannot take the harness down. Every child started here is
- * stopped when this Node process exits or is interrupted.
+ * Starts a Credo-ts agent (agentProcess.ts) as a child process of the harness, or as a container of its
+ * image, and talks to it over the control channel (controlLink.ts): correlated requests, each bounded in
+ * time, and the agent's events, all kept so a wait that starts late still sees them. A crash, hang or
+ * exit of the agent fails what is pending with the reason and its log tail; it cannot take the harness
+ * down. Every agent started here is stopped when this Node process exits or is interrupted.
  */
-import type { ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
+import { ContainerProcess } from '../../common/docker/container.js'
 import { EventLog } from '../../common/eventLog.js'
-import { spawnManaged, StartError, type SpawnedProcess } from '../../common/managedSpawn.js'
-import type { CredoEvent, FromChild, Method, Methods, StartConfig, ToChild } from './protocol.js'
+import { spawnManaged, StartError, type Supervised } from '../../common/managedSpawn.js'
+import { ipcLink, listenForAgent, type ControlLink } from './controlLink.js'
+import { CREDO_IMAGE_HOME, credoImageEntry } from './image.js'
+import {
+  CONTROL_VARIABLE,
+  type CredoEvent,
+  type FromChild,
+  type Method,
+  type Methods,
+  type StartConfig,
+  type ToChild,
+} from './protocol.js'
 
 export interface CredoLaunchOptions {
   label: string
@@ -27,6 +38,8 @@ export interface CredoLaunchOptions {
   onUnresponsive?: (detail: string) => void
   /** Start with @credo-ts/tenants, keeping tenants this way (the 0.5 line only). */
   tenancy?: StartConfig['tenancy']
+  /** Run the agent as a container of this image (images build credo@<version>) instead of a child process. */
+  container?: { image: string }
 }
 
 export class CredoLaunchError extends StartError {}
@@ -61,37 +74,29 @@ export class CredoAgentProcess {
   private readonly exited: Promise<void>
   private readonly exitListeners = new Set<(reason: string) => void>()
 
-  private readonly child: ChildProcess
+  private link?: ControlLink
 
   private constructor(
     readonly label: string,
     readonly logFile: string,
-    private readonly proc: SpawnedProcess,
+    private readonly proc: Supervised,
     private readonly requestTimeoutMs: number,
     private readonly onUnresponsive?: (detail: string) => void,
   ) {
-    const child = proc.child
-    this.child = child
     let ended: (reason: string) => void = () => {}
     this.ended = new Promise((resolve) => (ended = resolve))
     this.exitListeners.add((reason) => ended(reason))
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        this.onExit(signal ? `exited with signal ${signal}` : `exited with code ${code}`)
-        resolve()
-      })
-      // Listened to for good: an 'error' nobody listens to would throw in the harness.
-      child.on('error', (err) => {
-        if (child.pid !== undefined) return
-        this.onExit(`could not be started: ${err.message}`)
-        resolve()
-      })
-    })
-    child.on('message', (message: FromChild) => this.onMessage(message))
+    this.exited = proc.exited.then((how) => this.onExit(`exited with ${how}`))
+  }
+
+  /** The channel, once the agent has opened it (a container's connects after start). */
+  private attach(link: ControlLink): void {
+    this.link = link
+    link.onMessage((message) => this.onMessage(message))
   }
 
   get pid(): number {
-    return this.child.pid as number
+    return this.proc.pid
   }
 
   get alive(): boolean {
@@ -106,32 +111,64 @@ export class CredoAgentProcess {
       logLevel: process.env.DIDCOMM_CONFORMANCE_LOG_LEVEL ?? 'debug',
       ...(opts.tenancy ? { tenancy: opts.tenancy } : {}),
     }
-    const proc = spawnManaged({
-      name: `Credo "${opts.label}"`,
-      command: opts.entry ?? ENTRY,
-      args: [JSON.stringify(config)],
-      cwd: opts.dataDir,
-      logFile: opts.logFile,
-      // Only what the child needs: the harness's own flags (a test runner's, say) are not for it. tsx's ESM
-      // hooks alone compile the TypeScript entry, and Credo's CommonJS modules load through Node's own
-      // loader, which starts quicker.
-      ipc: { execArgv: ['--import', import.meta.resolve('tsx/esm')] },
-      stopGraceMs: STOP_GRACE_MS,
-      // `agent` is set before anything can stop the process: nothing runs between the two statements.
-      beforeStop: () => agent.shutdown(),
-      startError: CredoLaunchError,
-    })
-    const agent: CredoAgentProcess = new CredoAgentProcess(
-      opts.label,
-      opts.logFile,
-      proc,
-      opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      opts.onUnresponsive,
-    )
+    const entry = opts.entry ?? ENTRY
+    const common = { name: `Credo "${opts.label}"`, logFile: opts.logFile, startError: CredoLaunchError }
+    const readyTimeoutMs = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS
+    const make = (proc: Supervised) =>
+      new CredoAgentProcess(
+        opts.label,
+        opts.logFile,
+        proc,
+        opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+        opts.onUnresponsive,
+      )
+    let agent: CredoAgentProcess
+    if (!opts.container) {
+      const proc = spawnManaged({
+        ...common,
+        command: entry,
+        args: [JSON.stringify(config)],
+        cwd: opts.dataDir,
+        // Only what the child needs: the harness's own flags (a test runner's, say) are not for it. tsx's ESM
+        // hooks alone compile the TypeScript entry, and Credo's CommonJS modules load through Node's own
+        // loader, which starts quicker.
+        ipc: { execArgv: ['--import', import.meta.resolve('tsx/esm')] },
+        stopGraceMs: STOP_GRACE_MS,
+        // `agent` is set before anything can stop the process: nothing runs between the two statements.
+        beforeStop: () => agent.shutdown(),
+      })
+      agent = make(proc)
+      agent.attach(ipcLink(proc.child))
+    } else {
+      // A container has no IPC channel: it connects back to a loopback port, proving itself with a token.
+      const token = randomBytes(16).toString('hex')
+      const listener = await listenForAgent(token)
+      let proc: ContainerProcess
+      try {
+        proc = await ContainerProcess.start({
+          ...common,
+          image: opts.container.image,
+          command: ['node', '--import', 'tsx/esm', credoImageEntry(entry), JSON.stringify(config)],
+          env: { [CONTROL_VARIABLE]: `${listener.port} ${token}`, HOME: opts.dataDir },
+          mounts: [{ path: opts.dataDir }],
+          workdir: CREDO_IMAGE_HOME,
+          stopGraceSeconds: STOP_GRACE_MS / 1000,
+          beforeStop: () => agent.shutdown(),
+        })
+      } catch (e) {
+        listener.close()
+        throw e
+      }
+      agent = make(proc)
+      const connected = await Promise.race([listener.connected, proc.exited.then(() => undefined)])
+      listener.close()
+      if (!connected) throw await proc.failStart(new Error(`the container ${proc.exitInfo} before it connected`))
+      agent.attach(connected)
+    }
     try {
-      await agent.ready(opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS)
+      await agent.ready(readyTimeoutMs)
     } catch (e) {
-      throw await proc.failStart(e)
+      throw await agent.proc.failStart(e)
     }
     return agent
   }
@@ -153,8 +190,7 @@ export class CredoAgentProcess {
       }, timeoutMs)
       this.pending.set(id, { method, resolve: resolve as (value: unknown) => void, reject, timer })
       const message: ToChild = { kind: 'request', id, method, params }
-      this.child.send(message, (err) => {
-        if (!err) return
+      this.link?.send(message).catch((err: Error) => {
         clearTimeout(timer)
         this.pending.delete(id)
         reject(new Error(`Credo "${this.label}": could not send ${method}: ${err.message}`))
@@ -166,10 +202,6 @@ export class CredoAgentProcess {
     return (await this.proc.logTail(lines)) || `(no log at ${this.logFile})`
   }
 
-  kill(signal: NodeJS.Signals): void {
-    this.proc.proc.signal(signal)
-  }
-
   /** Shuts Credo down cleanly if it answers, then makes sure the process is gone. */
   async stop(): Promise<void> {
     await this.proc.stop()
@@ -179,8 +211,8 @@ export class CredoAgentProcess {
   /** Asks Credo to shut down cleanly; before it is ready it may not serve requests, and stops on SIGTERM. */
   private async shutdown(): Promise<void> {
     if (this.endpoint) await this.request('shutdown', {}, SHUTDOWN_TIMEOUT_MS).catch(() => undefined)
-    // The child exits when its IPC channel closes.
-    if (this.child.connected) this.child.disconnect()
+    // The agent exits when its control channel closes.
+    this.link?.close()
   }
 
   private ready(timeoutMs: number): Promise<void> {
@@ -197,12 +229,12 @@ export class CredoAgentProcess {
       const onExit = (reason: string) => finish(new Error(`the process ${reason} before it was ready`))
       const finish = (error?: Error) => {
         clearTimeout(timer)
-        this.child.off('message', onMessage)
+        off?.()
         this.exitListeners.delete(onExit)
         if (error) reject(error)
         else resolve()
       }
-      this.child.on('message', onMessage)
+      const off = this.link?.onMessage(onMessage)
       this.exitListeners.add(onExit)
     })
   }
@@ -237,7 +269,7 @@ export class CredoAgentProcess {
   /** The error for a call the child can no longer answer: the exit, and the log tail where known. */
   goneError(what: string, tail?: string): Error {
     const log = tail === undefined ? ` (log: ${this.logFile})` : `\n--- log tail (${this.logFile}) ---\n${tail}`
-    return new Error(`Credo "${this.label}" (pid ${this.child.pid}) ${this.exitReason}: ${what} cannot complete${log}`)
+    return new Error(`Credo "${this.label}" (pid ${this.pid}) ${this.exitReason}: ${what} cannot complete${log}`)
   }
 }
 

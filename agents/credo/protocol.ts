@@ -1,8 +1,12 @@
 /**
  * The control channel between the harness and a Credo agent process: messages over the Node IPC
- * channel of `child_process.fork`. Every request carries an id its response repeats; events flow
- * from the child unasked, in the order Credo emitted them.
+ * channel of `child_process.fork`, or, for an agent in a container, JSON lines over a loopback TCP
+ * connection the agent opens to the harness. Every request carries an id its response repeats;
+ * events flow from the child unasked, in the order Credo emitted them.
  */
+
+/** Names the harness's control port and the token the agent opens the connection with (`<port> <token>`). */
+export const CONTROL_VARIABLE = 'DIDCOMM_CONFORMANCE_CREDO_CONTROL'
 
 export type PeerDidNumalgo = 2 | 4
 

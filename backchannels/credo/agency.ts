@@ -42,6 +42,8 @@ export interface CredoAgencyOptions {
   calibration?: WaitCalibration
   /** Called once if the process ends other than by stop. */
   onExit?: (how: string) => void
+  /** Run the agent as a container of this image. */
+  container?: { image: string }
 }
 
 export class CredoAgency implements Agency {
@@ -69,6 +71,7 @@ export class CredoAgency implements Agency {
       requestTimeoutMs: options.timeoutMs,
       dataDir: path.join(options.runDir, 'agents', options.instance),
       logFile: path.join(options.runDir, 'logs', `${options.instance}.log`),
+      ...(options.container ? { container: options.container } : {}),
     })
     return new CredoAgency(options.mode, agent, options)
   }

@@ -1,7 +1,7 @@
 import path from 'node:path'
 import { CredoAgentProcess } from '../../agents/credo/launcher.js'
 import { CREDO_VERSION_SPECS } from '../../agents/credo/versions.js'
-import { BaseHost, type RunResources } from '../host.js'
+import { BaseHost, type HostSettings, type RunResources } from '../host.js'
 import { AskarStoreInspection } from '../store/inspection.js'
 import { agentId } from '../../contract/agentId.js'
 import { TENANT_VARIANT } from '../../contract/agentId.js'
@@ -15,8 +15,15 @@ import { CredoMessaging } from './messaging.js'
 const NO_TRANSACTIONS_PROTOCOL =
   'Credo has no transactions/1.0 protocol: @credo-ts/indy-vdr endorses at ledger level (endorserMode), not over DIDComm'
 
-/** Credo-ts driven in a child process of its own (agents/credo), observed through the events it forwards. */
+export interface CredoHostSettings extends HostSettings {
+  /** Run Credo as a container of this image instead of a child process (`--launch docker`). */
+  container?: { image: string }
+}
+
+/** Credo-ts driven in a child process (or container) of its own (agents/credo), observed through the events it forwards. */
 export class CredoHost extends BaseHost {
+  declare protected readonly settings: CredoHostSettings
+
   private process?: CredoAgentProcess
   private logFile?: string
   private tenancy?: Agencies<CredoAgency>
@@ -42,6 +49,7 @@ export class CredoHost extends BaseHost {
       onUnresponsive: (detail) => this.agentFailed('agent-unresponsive', detail, (e) => agent.events.fail(e)),
       dataDir: path.join(resources.runDir, 'agents', this.instance),
       logFile: this.logFile,
+      ...(this.settings.container ? { container: this.settings.container } : {}),
     })
     this.process = agent
     this.calibrate(agent.events)
@@ -52,6 +60,7 @@ export class CredoHost extends BaseHost {
       runDir: resources.runDir,
       timeoutMs: this.settings.timeoutMs,
       ...(calibration ? { calibration } : {}),
+      ...(this.settings.container ? { container: this.settings.container } : {}),
     }
     this.tenancy = spec.noTenancy
       ? undefined
@@ -95,6 +104,7 @@ export class CredoHost extends BaseHost {
       runDir: resources.runDir,
       timeoutMs: this.settings.timeoutMs,
       ...(calibration ? { calibration } : {}),
+      ...(this.settings.container ? { container: this.settings.container } : {}),
       onExit: (how) => this.agentFailed('agent-exited', how, () => undefined),
     })
     await this.agency.createTenant('neighbour')

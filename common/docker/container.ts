@@ -101,6 +101,7 @@ export class ContainerProcess extends Supervised {
 
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      if (!this.ended) await this.opts.beforeStop?.().catch(() => undefined)
       await this.container.stop({ t: this.opts.stopGraceSeconds }).catch(() => undefined)
       await this.done
       this.closeLog()
