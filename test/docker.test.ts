@@ -13,7 +13,7 @@ import { after, describe, it } from 'node:test'
 import Docker from 'dockerode'
 import { containerOf, launchOf, needsEngine, parseLaunch, poolLaunchOf } from '../runner/launch.js'
 import { indyPoolCacheDir } from '../agents/indy-pool/root.js'
-import { OWNER_LABEL } from '../common/docker/engine.js'
+import { OWNER_LABEL, ownerOf } from '../common/docker/engine.js'
 import type { Summary } from '../contract/summary.js'
 import { assertExit, cli, cliAsync, EXPECTATIONS, readSummary } from './support/cli.js'
 
@@ -166,6 +166,16 @@ describe('the Indy pool as containers', { skip, timeout: 20 * 60_000 }, () => {
   })
 
   it('carries a run whose ledger writes are read back, with ACA-Py 1.7.0 a container too, and leaves nothing', async () => {
+    // What a harness killed outright leaves on an engine that outlives it: the next run removes it.
+    const docker = process.env.DOCKER_HOST
+      ? new Docker({ socketPath: process.env.DOCKER_HOST.replace(/^unix:\/\//, '') })
+      : undefined
+    const leftover = await docker?.createContainer({
+      Image: 'didcomm-conformance/indy-pool:1.13.2',
+      Cmd: ['sleep', '600'],
+      Labels: { [OWNER_LABEL]: ownerOf(2 ** 22 + 1) },
+    })
+    await leftover?.start()
     const report = path.join(dir, 'endorsement')
     const args = ['run', '--agents', 'reference,acapy@1.7.0', '--launch', 'docker', '--tags', '@TXN-01']
     const result = await cliAsync([...args, '--expectations', EXPECTATIONS, '--report-dir', report])
@@ -180,8 +190,11 @@ describe('the Indy pool as containers', { skip, timeout: 20 * 60_000 }, () => {
     )
     assert.equal(passed.length, summary.scenarios.length, verdicts(summary).join('\n'))
 
-    if (process.env.DOCKER_HOST) {
-      const docker = new Docker({ socketPath: process.env.DOCKER_HOST.replace(/^unix:\/\//, '') })
+    if (docker) {
+      assert.match(
+        result.stderr,
+        /removing container \w+ \(didcomm-conformance\/indy-pool:1\.13\.2\) left by a harness/,
+      )
       assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } }), [])
     }
     assert.deepEqual(dockerdProcesses(), enginesBefore)

@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream'
 import type Docker from 'dockerode'
 import { Supervised, type SupervisionOptions } from '../managedSpawn.js'
 import { stopOnInterrupt } from '../processes.js'
-import { connectEngine, DockerUnavailableError, OWNER_LABEL } from './engine.js'
+import { connectEngine, DockerUnavailableError, OWNER_LABEL, ownerOf } from './engine.js'
 
 export interface ContainerOptions extends SupervisionOptions {
   image: string
@@ -64,7 +64,7 @@ export class ContainerProcess extends Supervised {
       WorkingDir: opts.workdir,
       // Files the agent writes in the mounted directories stay the harness user's own.
       User: `${process.getuid?.() ?? 0}:${process.getgid?.() ?? 0}`,
-      Labels: { [OWNER_LABEL]: String(process.pid) },
+      Labels: { [OWNER_LABEL]: ownerOf() },
       HostConfig: {
         NetworkMode: 'host',
         // tini as PID 1 forwards SIGTERM, so a stop does not wait out the grace period.

@@ -9,6 +9,7 @@
  * user's cache between commands.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import Docker from 'dockerode'
@@ -23,6 +24,12 @@ export class DockerUnavailableError extends StartError {}
 
 /** Label on every container the harness creates, so that leftovers of a killed run can be found and removed. */
 export const OWNER_LABEL = 'org.didcomm-conformance.owner'
+
+/**
+ * The label's value: this host's name and the harness's pid. A pid means something only on the host that
+ * made the container (an engine may serve several, or a harness in a container of its own).
+ */
+export const ownerOf = (pid = process.pid): string => `${os.hostname()}:${pid}`
 
 const DEFAULT_SOCKET = '/var/run/docker.sock'
 const DOCKERD = '/usr/sbin/dockerd'
@@ -76,12 +83,12 @@ async function connect(log: (msg: string) => void): Promise<Engine> {
   const configured = process.env.DOCKER_HOST
   if (configured) {
     const docker = clientFor(configured)
-    if (await answers(docker)) return borrowed(docker, configured)
+    if (await answers(docker)) return borrowed(docker, configured, log)
     throw new DockerUnavailableError(`the Docker engine at DOCKER_HOST=${configured} does not answer`)
   }
   for (const socket of [DEFAULT_SOCKET, OWN_SOCKET]) {
     const docker = new Docker({ socketPath: socket })
-    if (existsSync(socket) && (await answers(docker))) return borrowed(docker, `unix://${socket}`)
+    if (existsSync(socket) && (await answers(docker))) return borrowed(docker, `unix://${socket}`, log)
   }
   if (process.getuid?.() !== 0) {
     throw new DockerUnavailableError(
@@ -96,8 +103,29 @@ async function connect(log: (msg: string) => void): Promise<Engine> {
   return startOwnEngine(log)
 }
 
-function borrowed(docker: Docker, host: string): Engine {
+async function borrowed(docker: Docker, host: string, log: (msg: string) => void): Promise<Engine> {
+  await removeAbandonedContainers(docker, log)
   return { docker, host, owned: false, stop: async () => {} }
+}
+
+/**
+ * A harness killed outright (SIGKILL) cannot stop its containers; on an engine that outlives it, the next
+ * command removes those whose harness, on this host, is gone.
+ */
+async function removeAbandonedContainers(docker: Docker, log: (msg: string) => void): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [OWNER_LABEL] } }).catch(() => [])
+  const here = `${os.hostname()}:`
+  const abandoned = containers.filter((c) => {
+    const owner = c.Labels[OWNER_LABEL] ?? ''
+    return owner.startsWith(here) && !pidAlive(Number(owner.slice(here.length)))
+  })
+  for (const c of abandoned) {
+    log(`removing container ${c.Id.slice(0, 12)} (${c.Image}) left by a harness that is gone`)
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined)
+  }
 }
 
 /** A dockerd whose pid file names a live process owns the data root; a stale one is cleared. */
