@@ -252,6 +252,14 @@ export interface SchemaDraft {
 /** The alias an automatic author is configured to find its endorser's connection by (`--endorser-alias`). */
 export const ENDORSER_ALIAS = 'endorser'
 
+/** A variant of an automatic flow. */
+export interface AutomaticOptions {
+  /** A new agent for this scenario alone, with no public DID yet. */
+  fresh?: boolean
+  /** An author that makes a DID its endorser wrote for it its public DID (ACA-Py's --auto-promote-author-did). */
+  promoteWrittenDid?: boolean
+}
+
 export interface Endorsement {
   /**
    * A fresh DID of the agent, written to the ledger through the trustee (an endorser's with the ENDORSER
@@ -318,7 +326,9 @@ export interface Endorsement {
    * each request as it makes it and writes and acks each endorsement as it arrives. ACA-Py: a process
    * of its own started with its endorser flags, on first use. A driver of its own, with its own connections.
    */
-  automatic(role: 'author' | 'endorser'): Promise<Driver>
+  automatic(role: 'author' | 'endorser', options?: AutomaticOptions): Promise<Driver>
+  /** The agent's public DID now (ACA-Py: `GET /wallet/did/public`), or undefined when it has none. */
+  publicDid(): Promise<string | undefined>
 }
 
 export interface Capabilities {

@@ -70,3 +70,28 @@ Feature: The automatic endorsement flows (--auto-endorse-transactions, --auto-re
     When the endorser endorses the request
     Then the author writes it and acks with no controller step
     And the schema is on the ledger, written by the author and endorsed by the endorser
+
+  @TXN-24 @reference:endorser
+  Scenario: the automatic author with no public DID has its endorser write the NYM of its new DID, and acks
+    Given the author is set up for the automatic flow, new and with no public DID
+    And the author and the endorser are connected, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with no public DID of its own
+    When the author asks the endorser to write the NYM of a new DID of its own
+    Then the endorser receives the author's request to write the NYM of its new DID
+    When the endorser endorses the request
+    Then the NYM of the author's new DID is on the ledger, written by the endorser
+    And the author writes it and acks with no controller step
+    And the endorser receives the author's ack
+
+  @TXN-25 @reference:endorser
+  Scenario: the automatic author makes the DID its endorser wrote its public DID, its endpoint endorsed and written
+    Given the author is set up for the automatic flow, new and with no public DID, promoting the DID its endorser writes for it
+    And the author and the endorser are connected, the author naming the connection by its endorser alias, the endorser with its DID on the ledger
+    And each has taken its job on the connection, the author knowing the endorser's DID, with no public DID of its own
+    When the author asks the endorser to write the NYM of a new DID of its own
+    And the endorser endorses the request
+    Then the endorser receives the author's request to write the endpoint of its new DID, signed with that DID
+    When the endorser endorses the request
+    Then the endpoint of the author's new DID is on the ledger, written by the author and endorsed by the endorser
+    And the author writes it and acks with no controller step
+    And the author's public DID is its new DID

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { Given, Then, When } from '@cucumber/cucumber'
 import { ENDORSER_ALIAS, type TransactionJob } from '../backchannels/capabilities.js'
-import { unlessTimedOut } from '../common/waitFor.js'
+import { pollUntil, unlessTimedOut } from '../common/waitFor.js'
+import { DEFAULT_WAIT_MS } from '../contract/connections.js'
 import { ledgerOfRun } from '../runner/context.js'
 import { connect } from './support/connect.js'
 import { offeredSteps } from './support/offered.js'
@@ -84,8 +85,8 @@ Given('the author and the endorser are connected a second time', async function 
 })
 
 Given(
-  "each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger",
-  async function (this: ConformanceWorld) {
+  /^each has taken its job on the connection, the author knowing the endorser's DID, with (its own on the ledger|no public DID of its own)$/,
+  async function (this: ConformanceWorld, authorDid: string) {
     // One side at a time: ACA-Py keeps the jobs in one metadata record, and a job of its own taken while
     // the peer's arrives can make two of them (StorageDuplicateError on every later read).
     const jobs: Array<[string, TransactionJob, string]> = [
@@ -101,10 +102,11 @@ Given(
       endorsement(this).endorserDid,
       'endorser',
     )
+    if (authorDid.startsWith('no public DID')) return
     // After the endorser info: an automatic author's DID goes public through its endorser.
-    const authorDid = await this.the(AUTHOR, 'endorsement').ledgerDid('author', this.connection(AUTHOR))
-    endorsement(this).authorDid = authorDid
-    this.observations.push(`author DID ${authorDid} (no ledger role)`)
+    const did = await this.the(AUTHOR, 'endorsement').ledgerDid('author', this.connection(AUTHOR))
+    endorsement(this).authorDid = did
+    this.observations.push(`author DID ${did} (no ledger role)`)
   },
 )
 
@@ -122,6 +124,14 @@ Given('the {word} is set up for the automatic flow', async function (this: Confo
   if (role !== AUTHOR && role !== ENDORSER) throw new Error(`no automatic flow for the ${role}`)
   this.substitute(role, await this.the(role, 'endorsement').automatic(role))
 })
+
+asAuthor.Given(
+  /^the author is set up for the automatic flow, new and with no public DID(, promoting the DID its endorser writes for it)?$/,
+  async function (this: ConformanceWorld, promoting?: string) {
+    const options = { fresh: true, ...(promoting ? { promoteWrittenDid: true } : {}) }
+    this.substitute(AUTHOR, await this.the(AUTHOR, 'endorsement').automatic(AUTHOR, options))
+  },
+)
 
 Then('the author writes it and acks with no controller step', async function (this: ConformanceWorld) {
   await this.the(AUTHOR, 'endorsement').waitForState(transaction(this, AUTHOR), 'transaction_acked', this.wait)
@@ -459,14 +469,109 @@ Then(
       { type: '1', dest: registered.did },
       'the endorse does not say a NYM of the DID was written',
     )
-    const ledger = ledgerOfRun()
-    const nym = await ledger.nym(registered.did, this.wait.timeoutMs)
-    assert.equal(nym.verkey, registered.verkey, 'the NYM on the ledger holds another verkey')
-    assert.equal(nym.role, null, 'the author’s new DID got a role')
-    const txn = await ledger.transaction(nym.seqNo)
-    assert.equal(txn.from, endorserDid, 'the NYM was not written by the endorser')
+    await nymWrittenByEndorser(this)
   },
 )
+
+/** The DID the author asked its endorser to write, read back from the pool: its verkey, no role, the endorser's write. */
+async function nymWrittenByEndorser(world: ConformanceWorld): Promise<void> {
+  const { endorserDid, registered } = endorsement(world)
+  if (!registered) throw new Error('no DID was asked to be written in this scenario')
+  const ledger = ledgerOfRun()
+  const nym = await ledger.nym(registered.did, world.wait.timeoutMs)
+  assert.equal(nym.verkey, registered.verkey, 'the NYM on the ledger holds another verkey')
+  assert.equal(nym.role, null, 'the author’s new DID got a role')
+  const txn = await ledger.transaction(nym.seqNo)
+  assert.equal(txn.from, endorserDid, 'the NYM was not written by the endorser')
+}
+
+function registeredDid(world: ConformanceWorld): { did: string; verkey: string } {
+  const { registered } = endorsement(world)
+  if (!registered) throw new Error('no DID was asked to be written in this scenario')
+  return registered
+}
+
+Then(
+  "the endorser receives the author's request to write the NYM of its new DID",
+  async function (this: ConformanceWorld) {
+    const registered = registeredDid(this)
+    const entry = await receivedBy(
+      this,
+      ENDORSER,
+      (e) => typePattern('transactions', 'request').test(e.type) && JSON.stringify(e.message).includes(registered.did),
+      `a request about ${registered.did}`,
+    )
+    const m = entry.message as Record<string, unknown> & {
+      signature_request?: { signer_goal_code?: unknown; author_goal_code?: unknown }
+    }
+    this.observations.push(`the request: ${JSON.stringify(m)}`)
+    assert.equal(entry.connectionId, this.connection(ENDORSER), 'the request came on another connection than this one')
+    assert.equal(m.transaction_id, transaction(this, AUTHOR), 'transaction_id is not the author’s record id')
+    assert.equal(m.signature_request?.signer_goal_code, 'aries.transaction.ledger.write_did', 'not the write_did goal')
+    const asked = JSON.parse(requestText(m)) as { did?: unknown; verkey?: unknown }
+    assert.deepEqual({ did: asked.did, verkey: asked.verkey }, registered, 'the request names another DID or verkey')
+  },
+)
+
+Then(
+  "the NYM of the author's new DID is on the ledger, written by the endorser",
+  async function (this: ConformanceWorld) {
+    await nymWrittenByEndorser(this)
+  },
+)
+
+Then(
+  "the endorser receives the author's request to write the endpoint of its new DID, signed with that DID",
+  async function (this: ConformanceWorld) {
+    const registered = registeredDid(this)
+    const { endorserDid } = endorsement(this)
+    const about = (e: { type: string; message: Record<string, unknown> }) =>
+      typePattern('transactions', 'request').test(e.type) &&
+      JSON.stringify(e.message).includes('endpoint') &&
+      JSON.stringify(e.message).includes(registered.did)
+    const entry = await receivedBy(this, ENDORSER, about, `a request for the endpoint of ${registered.did}`)
+    const facts = await ledgerOfRun().requestFacts(requestText(entry.message))
+    this.observations.push(`the request: ${JSON.stringify(facts)}`)
+    assert.equal(facts.operation.type, '100', 'the request is not an ATTRIB')
+    assert.equal(facts.operation.dest, registered.did, 'the ATTRIB is not of the new DID')
+    assert.equal(facts.identifier, registered.did, 'the request is not from the new DID')
+    assert.equal(facts.endorser, endorserDid, 'the request does not name the endorser')
+    assert.equal(facts.signatures[registered.did], true, 'the request does not carry a valid signature of the new DID')
+    // What the scenario's next steps are about: this request, the author's newest transaction.
+    endorsement(this).about = 'endpoint'
+    endorsement(this).authorDid = registered.did
+    endorsement(this).transactions[AUTHOR] = String(entry.message.transaction_id)
+  },
+)
+
+Then(
+  "the endpoint of the author's new DID is on the ledger, written by the author and endorsed by the endorser",
+  async function (this: ConformanceWorld) {
+    const { did } = registeredDid(this)
+    const { endorserDid } = endorsement(this)
+    const ledger = ledgerOfRun()
+    const attrib = await ledger.attrib(did, 'endpoint', this.wait.timeoutMs)
+    const txn = await ledger.transaction(attrib.seqNo)
+    this.observations.push(`read back: the endpoint of ${did} at seqNo ${attrib.seqNo}: ${JSON.stringify(txn)}`)
+    assert.equal(txn.type, '100', 'the transaction at that seqNo is not an ATTRIB')
+    assert.equal(txn.from, did, 'the ATTRIB was not written as the new DID')
+    assert.equal(txn.endorser, endorserDid, 'the ATTRIB was not endorsed by the endorser')
+    assert.deepEqual([...txn.signers].sort(), [did, endorserDid].sort(), 'not signed by the author and the endorser')
+    assert.ok(attrib.value, 'the ATTRIB holds no endpoint')
+  },
+)
+
+Then("the author's public DID is its new DID", async function (this: ConformanceWorld) {
+  const { did } = registeredDid(this)
+  const author = this.the(AUTHOR, 'endorsement')
+  let seen: string | undefined
+  await pollUntil({
+    probe: async () => ((seen = await author.publicDid()) === did ? true : undefined),
+    timeoutMs: this.wait.timeoutMs ?? DEFAULT_WAIT_MS,
+    awaited: `the author's public DID to be ${did}`,
+    seen: () => `public DID ${seen ?? 'none'}`,
+  })
+})
 
 When('the endorser endorses the request again', async function (this: ConformanceWorld) {
   await this.the(ENDORSER, 'endorsement').endorse(transaction(this, ENDORSER))

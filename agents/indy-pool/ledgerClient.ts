@@ -188,8 +188,14 @@ export class LedgerClient {
 
   /** The value of the raw attribute `name` of `did` (an ATTRIB, e.g. the agent's `endpoint`), or null. */
   async getAttribute(did: string, name: string): Promise<unknown> {
+    return (await this.getAttrib(did, name))?.value ?? null
+  }
+
+  /** The raw attribute `name` of `did` with the seqNo of the ATTRIB that last wrote it, or null. */
+  async getAttrib(did: string, name: string): Promise<{ value: unknown; seqNo: number } | null> {
     const result = await this.submit(new GetAttribRequest({ targetDid: did, raw: name }))
-    return typeof result.data === 'string' ? (JSON.parse(result.data) as Record<string, unknown>)[name] : null
+    if (typeof result.data !== 'string' || typeof result.seqNo !== 'number') return null
+    return { value: (JSON.parse(result.data) as Record<string, unknown>)[name], seqNo: result.seqNo }
   }
 
   /** The schema `<did>:2:<name>:<version>`, or null. */

@@ -59,6 +59,12 @@ export class Ledger {
     )
   }
 
+  /** The raw attribute `name` of `did` (its `endpoint`), read back once it is on the pool (bounded). */
+  async attrib(did: string, name: string, timeoutMs?: number) {
+    const found = await this.readBack(() => this.client.getAttrib(did, name), `the ${name} ATTRIB of ${did}`, timeoutMs)
+    return this.note('read', 'GET_ATTR', `${did} ${name}`, found)
+  }
+
   /** The credential definition, read back once it is on the pool (bounded). */
   async credentialDefinition(id: string, timeoutMs?: number) {
     const found = await this.readBack(

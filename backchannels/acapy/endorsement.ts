@@ -3,6 +3,7 @@ import { pollUntil } from '../../common/waitFor.js'
 import type { WaitOptions } from '../../contract/connections.js'
 import {
   NotOffered,
+  type AutomaticOptions,
   type Driver,
   type Endorsement,
   type SchemaDraft,
@@ -33,7 +34,7 @@ function requestText(record: Record<string, unknown>): string {
 /** transactions/1.0 through ACA-Py's admin API (`/transactions/…`, ledger routes with `create_transaction_for_endorser`). */
 export class AcapyEndorsement implements Endorsement {
   /** The agent's public DID, made by ledgerDid: the issuer of what it authors. */
-  private publicDid?: string
+  private issuerDid?: string
 
   constructor(
     private readonly api: AdminApi,
@@ -41,7 +42,7 @@ export class AcapyEndorsement implements Endorsement {
     /** An askar-anoncreds wallet takes ledger objects on `/anoncreds/*` and refuses the legacy `/schemas`. */
     private readonly anoncreds: boolean,
     /** The same version started for a role's automatic flow, on first use. */
-    readonly automatic: (role: 'author' | 'endorser') => Promise<Driver>,
+    readonly automatic: (role: 'author' | 'endorser', options?: AutomaticOptions) => Promise<Driver>,
     /** The role whose automatic flow this instance was started for (its endorser flags). */
     private readonly automaticIn?: 'author' | 'endorser',
   ) {}
@@ -61,7 +62,7 @@ export class AcapyEndorsement implements Endorsement {
     // An author by its flags writes nothing itself: its endpoint ATTRIB goes to the endorser of this connection.
     const params = this.automaticIn === 'author' ? { did, conn_id: connectionId } : { did }
     await this.api.post(`make ${did} its public DID`, '/wallet/did/public', undefined, { params })
-    this.publicDid = did
+    this.issuerDid = did
     return did
   }
 
@@ -137,7 +138,7 @@ export class AcapyEndorsement implements Endorsement {
           what,
           '/anoncreds/credential-definition',
           {
-            credential_definition: { issuerId: this.publicDid, schemaId, tag },
+            credential_definition: { issuerId: this.issuerDid, schemaId, tag },
             options: {
               create_transaction_for_endorser: true,
               endorser_connection_id: connectionId,
@@ -165,13 +166,38 @@ export class AcapyEndorsement implements Endorsement {
   }
 
   /**
-   * ACA-Py asks for write_did only from an author with no public DID and --auto-request-endorsement
-   * (ledger/routes.py register_ledger_nym); the harness's ACA-Py author has a public DID in every scenario.
+   * A new local DID, its NYM asked of the endorser with `/ledger/register-nym` and
+   * `create_transaction_for_endorser`. ACA-Py asks for write_did only as an author with no public DID
+   * and --auto-request-endorsement (ledger/routes.py register_ledger_nym); the manual create-request
+   * sends the same record with the goal of an ordinary endorsement, which no endorser can sign.
    */
-  async requestDidRegistration(): Promise<TransactionInfo & { did: string; verkey: string }> {
-    throw new NotOffered(
-      'ACA-Py asks an endorser to write a DID (write_did) only as an author with no public DID, and the harness gives its ACA-Py authors one in every scenario',
-    )
+  async requestDidRegistration(connectionId: string): Promise<TransactionInfo & { did: string; verkey: string }> {
+    if (this.automaticIn !== 'author') {
+      throw new NotOffered(
+        'ACA-Py asks an endorser to write a DID (write_did) only as an author started with --auto-request-endorsement',
+      )
+    }
+    const already = await this.publicDid()
+    if (already)
+      throw new Error(`${this.api.instance} has the public DID ${already}: write_did is for an author without one`)
+    const created = await this.api.post('create a DID for the endorser to write', '/wallet/did/create', {
+      method: 'sov',
+      options: { key_type: 'ed25519' },
+    })
+    const { did, verkey } = created.result as { did: string; verkey: string }
+    const answer = await this.api.post('ask the endorser to write the NYM', '/ledger/register-nym', undefined, {
+      params: { did, verkey, conn_id: connectionId, create_transaction_for_endorser: true },
+    })
+    const txn = answer.txn as Record<string, unknown> | undefined
+    if (!txn?.transaction_id)
+      throw new Error(`ACA-Py made no NYM transaction for the endorser: ${JSON.stringify(answer)}`)
+    return { ...(await this.requested(txn)), did, verkey }
+  }
+
+  async publicDid(): Promise<string | undefined> {
+    const answer = await this.api.get('read its public DID', '/wallet/did/public')
+    const did = (answer.result as { did?: unknown } | null | undefined)?.did
+    return typeof did === 'string' ? did : undefined
   }
 
   private async legacySchema(connectionId: string | undefined, schema: SchemaDraft) {
@@ -188,9 +214,9 @@ export class AcapyEndorsement implements Endorsement {
   }
 
   private async anoncredsSchema(connectionId: string | undefined, schema: SchemaDraft) {
-    if (!this.publicDid) throw new Error(`${this.api.instance} has no public DID to author a schema with`)
+    if (!this.issuerDid) throw new Error(`${this.api.instance} has no public DID to author a schema with`)
     const answer = await this.api.post('create a schema transaction for the endorser', '/anoncreds/schema', {
-      schema: { issuerId: this.publicDid, name: schema.name, version: schema.version, attrNames: schema.attributes },
+      schema: { issuerId: this.issuerDid, name: schema.name, version: schema.version, attrNames: schema.attributes },
       options: {
         create_transaction_for_endorser: true,
         ...(connectionId ? { endorser_connection_id: connectionId } : {}),

@@ -5,7 +5,7 @@ import type { AxiosError } from 'axios'
 import type { AgentDescription, AgentFailure } from '../../contract/summary.js'
 import { within } from '../../common/waitFor.js'
 import { BaseHost, type HostSettings, type RunResources } from '../host.js'
-import { ENDORSER_ALIAS, type Driver } from '../capabilities.js'
+import { ENDORSER_ALIAS, type AutomaticOptions, type Driver } from '../capabilities.js'
 import { AskarStoreInspection } from '../store/inspection.js'
 import { AdminApi } from './adminApi.js'
 import { AcapyConnections } from './connections.js'
@@ -32,6 +32,8 @@ export interface AcapyHostSettings extends HostSettings {
   external?: ExternalAcapy
   /** The role whose automatic endorsement flow this instance runs, with that role's startup flags. */
   automaticIn?: 'author' | 'endorser'
+  /** An automatic author that also makes a DID its endorser wrote its public DID (--auto-promote-author-did). */
+  promoteWrittenDid?: boolean
   /** Run ACA-Py as a container of this image instead of a process (`--launch docker`). */
   container?: { image: string }
 }
@@ -57,8 +59,9 @@ export class AcapyHost extends BaseHost {
   /** Set while the harness restarts the agent itself: its exit is then no failure. */
   private restarting = false
   private readonly failWaits = (e: Error) => this.webhooks.log.fail(e)
-  /** This version started for a role's automatic flow, once a scenario asks for it. */
-  private readonly automaticHosts = new Map<'author' | 'endorser', Promise<AcapyHost>>()
+  /** This version started for a role's automatic flow, once a scenario asks for it (a fresh one, each time). */
+  private readonly automaticHosts = new Map<string, Promise<AcapyHost>>()
+  private freshHosts = 0
 
   constructor(
     ref: AgentRef,
@@ -85,7 +88,7 @@ export class AcapyHost extends BaseHost {
           version: this.ref.version,
           ...(this.settings.container ? { container: this.settings.container } : {}),
           ...(resources.ledger ? { genesisFile: resources.ledger.genesisPath } : {}),
-          ...(this.settings.automaticIn ? { extraArgs: AUTOMATIC_FLAGS[this.settings.automaticIn] } : {}),
+          ...(this.settings.automaticIn ? { extraArgs: this.automaticFlags(this.settings.automaticIn) } : {}),
         })
         adminUrl = this.process.adminUrl
         apiKey = this.process.apiKey
@@ -123,7 +126,7 @@ export class AcapyHost extends BaseHost {
                   api,
                   resources.ledger,
                   this.anoncredsWallet(),
-                  (role) => this.automatic(role, resources),
+                  (role, options) => this.automatic(role, resources, options),
                   this.settings.automaticIn,
                 ),
               }
@@ -159,22 +162,39 @@ export class AcapyHost extends BaseHost {
     this.reportedVersion = this.process.version
   }
 
-  /** A second process of this version with a role's automatic flags, started on first use and stopped with this host. */
-  private async automatic(role: 'author' | 'endorser', resources: RunResources): Promise<Driver> {
-    let started = this.automaticHosts.get(role)
+  /**
+   * A second process of this version with a role's automatic flags, started on first use and stopped with
+   * this host; a fresh one (a new wallet, no public DID) is started for each scenario that asks.
+   */
+  private async automatic(
+    role: 'author' | 'endorser',
+    resources: RunResources,
+    options: AutomaticOptions = {},
+  ): Promise<Driver> {
+    if (options.promoteWrittenDid && role !== 'author') throw new Error('only an author promotes a DID written for it')
+    const key = options.fresh || options.promoteWrittenDid ? `${role}-fresh-${++this.freshHosts}` : role
+    let started = this.automaticHosts.get(key)
     if (!started) {
-      const host = new AcapyHost(this.ref, `${this.instance}-auto-${role}`, { ...this.settings, automaticIn: role })
+      const host = new AcapyHost(this.ref, `${this.instance}-auto-${key}`, {
+        ...this.settings,
+        automaticIn: role,
+        ...(options.promoteWrittenDid ? { promoteWrittenDid: true } : {}),
+      })
       started = host.start(resources).then(
         () => host,
         async (e: unknown) => {
-          this.automaticHosts.delete(role)
+          this.automaticHosts.delete(key)
           await host.stop()
           throw e
         },
       )
-      this.automaticHosts.set(role, started)
+      this.automaticHosts.set(key, started)
     }
     return (await started).driver()
+  }
+
+  private automaticFlags(role: 'author' | 'endorser'): string[] {
+    return [...AUTOMATIC_FLAGS[role], ...(this.settings.promoteWrittenDid ? ['--auto-promote-author-did'] : [])]
   }
 
   private anoncredsWallet(): boolean {

@@ -6,6 +6,8 @@ import {
   CAPABILITY_NAMES,
   capabilityDriver,
   ENDORSER_ALIAS,
+  NotOffered,
+  type AutomaticOptions,
   type Driver,
   type Endorsement,
   type SchemaDraft,
@@ -42,12 +44,23 @@ export class ReferenceEndorsement implements Endorsement {
    * The same agent, its endorsement automatic: the reference agent needs no process of its own for it.
    * Until the scenario ends it takes the role's job on every connection that completes.
    */
-  async automatic(role: 'author' | 'endorser'): Promise<Driver> {
+  async automatic(role: 'author' | 'endorser', options: AutomaticOptions = {}): Promise<Driver> {
+    if (options.promoteWrittenDid) {
+      throw new NotOffered(
+        "the reference agent does not make a DID its endorser wrote its public DID (ACA-Py's --auto-promote-author-did)",
+      )
+    }
+    // As new as the scenario needs: no ledger DID of its own in the role yet.
+    if (options.fresh) this.agent.transactions.forgetIdentity(role)
     this.agent.transactions.takeJobOnNewConnections(role)
     const base = this.driver()
     const offered = Object.fromEntries(CAPABILITY_NAMES.filter((c) => base.has(c)).map((c) => [c, base.get(c)]))
     const endorsement = new ReferenceEndorsement(this.agent, this.ledger, this.driver, role)
     return capabilityDriver(base, { ...offered, endorsement })
+  }
+
+  async publicDid(): Promise<string | undefined> {
+    return this.agent.transactions.ledgerDids().at(-1)
   }
 
   /** The newest completed connection this agent named by the endorser alias, looked up for each request. */

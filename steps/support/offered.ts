@@ -25,8 +25,8 @@ export function offeredSteps(role: string) {
     return Object.defineProperty(wrapped, 'length', { value: step.length })
   }
   return {
-    Given: (pattern: string, step: Step) => given(pattern, offered(step)),
-    When: (pattern: string, step: Step) => when(pattern, offered(step)),
-    Then: (pattern: string, step: Step) => then(pattern, offered(step)),
+    Given: (pattern: string | RegExp, step: Step) => given(pattern, offered(step)),
+    When: (pattern: string | RegExp, step: Step) => when(pattern, offered(step)),
+    Then: (pattern: string | RegExp, step: Step) => then(pattern, offered(step)),
   }
 }

@@ -85,6 +85,15 @@ export class Transactions {
     return identity
   }
 
+  forgetIdentity(role: 'author' | 'endorser'): void {
+    this.identities.delete(role)
+  }
+
+  /** The DIDs this agent holds on the ledger, in the order it made them. */
+  ledgerDids(): string[] {
+    return [...this.identities.values()].map((identity) => identity.did)
+  }
+
   identity(role: 'author' | 'endorser'): LedgerIdentity {
     const identity = this.identities.get(role)
     if (!identity) throw new Error(`${this.agent.label} has no ledger DID as ${role}`)
@@ -381,7 +390,10 @@ export class Transactions {
     })
   }
 
-  /** Author: submits the endorsed request exactly as the endorser returned it, then acks. */
+  /**
+   * Author: submits the endorsed request exactly as the endorser returned it, then acks; for write_did
+   * the endorser has written the NYM, and the author only acks (ACA-Py's complete_transaction).
+   */
   async write(id: string): Promise<void> {
     const record = this.get(id)
     if (record.state !== 'transaction_endorsed' || !record.endorsed) {
@@ -390,9 +402,11 @@ export class Transactions {
     if (record.signerGoal === ENDORSE_GOAL && !sameRequest(record.request, record.endorsed)) {
       throw new Error(`the endorsed request of transaction ${id} is not the request asked for: nothing written`)
     }
-    const ledger = await this.ledger()
-    const result = await ledger.write(new CustomRequest({ customRequest: record.endorsed }))
-    this.save({ ...record, state: 'transaction_acked', written: { seqNo: result.seqNo } })
+    const written =
+      record.signerGoal === WRITE_DID_GOAL
+        ? undefined
+        : { seqNo: (await (await this.ledger()).write(new CustomRequest({ customRequest: record.endorsed }))).seqNo }
+    this.save({ ...record, state: 'transaction_acked', ...(written ? { written } : {}) })
     const ack = newMessage(type('ack'), { status: 'OK', thread_id: record.id })
     await this.agent.sendOnConnection(this.agent.connections.require(record.connectionId), ack)
   }
