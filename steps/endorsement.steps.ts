@@ -224,7 +224,12 @@ Then("the author reports the ledger's refusal of the write", function (this: Con
 
 Then('the endorser receives no ack', async function (this: ConformanceWorld) {
   const acked = await unlessTimedOut(
-    receivedBy(this, ENDORSER, (e) => typePattern('transactions', 'ack').test(e.type), 'an ack'),
+    receivedBy(
+      this,
+      ENDORSER,
+      (e) => typePattern('transactions', 'ack').test(e.type) && e.connectionId === this.connection(ENDORSER),
+      'an ack',
+    ),
   )
   assert.equal(acked, undefined, `the author acked a write the ledger refused (ack ${acked?.id})`)
 })
@@ -264,7 +269,7 @@ Then(
     const entry = await receivedBy(
       this,
       AUTHOR,
-      (e) => typePattern('transactions', 'endorse').test(e.type),
+      (e) => typePattern('transactions', 'endorse').test(e.type) && e.connectionId === this.connection(AUTHOR),
       'an endorse',
     )
     const m = entry.message as Record<string, unknown> & {
@@ -316,7 +321,13 @@ Then(
 )
 
 Then("the endorser receives the author's ack", async function (this: ConformanceWorld) {
-  const ack = await receivedBy(this, ENDORSER, (e) => typePattern('transactions', 'ack').test(e.type), 'an ack')
+  // On this scenario's connection: an ack another scenario's author sent late is not this author's.
+  const ack = await receivedBy(
+    this,
+    ENDORSER,
+    (e) => typePattern('transactions', 'ack').test(e.type) && e.connectionId === this.connection(ENDORSER),
+    'an ack',
+  )
   assert.equal(
     ack.message.thread_id,
     requestMessage(this).transaction_id,
@@ -335,7 +346,12 @@ Then("the {word}'s transaction is {word}", async function (this: ConformanceWorl
 })
 
 Then('the author receives a refusal of its request', async function (this: ConformanceWorld) {
-  const entry = await receivedBy(this, AUTHOR, (e) => typePattern('transactions', 'refuse').test(e.type), 'a refuse')
+  const entry = await receivedBy(
+    this,
+    AUTHOR,
+    (e) => typePattern('transactions', 'refuse').test(e.type) && e.connectionId === this.connection(AUTHOR),
+    'a refuse',
+  )
   const m = entry.message as Record<string, unknown> & { signature_response?: { signature?: unknown } }
   assert.equal(m.transaction_id, requestMessage(this).transaction_id, 'transaction_id is not the author’s')
   assert.equal(m.state, 'transaction_refused')
