@@ -258,6 +258,11 @@ export interface AutomaticOptions {
   fresh?: boolean
   /** An author that makes a DID its endorser wrote for it its public DID (ACA-Py's --auto-promote-author-did). */
   promoteWrittenDid?: boolean
+  /**
+   * An author started with its endorser's invitation and public DID (ACA-Py's --endorser-invitation and
+   * --endorser-public-did), to connect to it by itself as it starts. Implies `fresh`.
+   */
+  endorserInvitation?: { url: string; endorserDid: string }
 }
 
 export interface Endorsement {
@@ -329,6 +334,8 @@ export interface Endorsement {
   automatic(role: 'author' | 'endorser', options?: AutomaticOptions): Promise<Driver>
   /** The agent's public DID now (ACA-Py: `GET /wallet/did/public`), or undefined when it has none. */
   publicDid(): Promise<string | undefined>
+  /** Author: its newest completed connection named by its endorser alias (ENDORSER_ALIAS), or undefined. */
+  endorserConnection(): Promise<string | undefined>
 }
 
 export interface Capabilities {

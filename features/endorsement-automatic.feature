@@ -95,3 +95,22 @@ Feature: The automatic endorsement flows (--auto-endorse-transactions, --auto-re
     Then the endpoint of the author's new DID is on the ledger, written by the author and endorsed by the endorser
     And the author writes it and acks with no controller step
     And the author's public DID is its new DID
+
+  @TXN-26 @reference:endorser
+  Scenario: the automatic author started with its endorser's invitation connects by itself, and its requests go there
+    Given the endorser has an invitation out, with its DID on the ledger
+    And the author is set up for the automatic flow, new, given the endorser's invitation and DID
+    Then the author connects to the endorser by itself, naming the connection by its endorser alias
+    When the author has its own DID on the ledger, made public
+    And the author asks the endorser to endorse a new schema, naming no connection
+    Then the endorser receives the request for that schema, naming the endorser and signed by the author
+    When the endorser endorses the request
+    Then the author writes it and acks with no controller step
+    And the schema is on the ledger, written by the author and endorsed by the endorser
+
+  @TXN-27 @reference:endorser
+  Scenario: the automatic author that connects by itself at start tells the endorser its job
+    Given the endorser has an invitation out, with its DID on the ledger
+    And the author is set up for the automatic flow, new, given the endorser's invitation and DID
+    Then the author connects to the endorser by itself, naming the connection by its endorser alias
+    And the endorser was told the job TRANSACTION_AUTHOR

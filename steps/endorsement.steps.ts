@@ -4,6 +4,7 @@ import { Given, Then, When } from '@cucumber/cucumber'
 import { ENDORSER_ALIAS, type TransactionJob } from '../backchannels/capabilities.js'
 import { pollUntil, unlessTimedOut } from '../common/waitFor.js'
 import { DEFAULT_WAIT_MS } from '../contract/connections.js'
+import { DIDEXCHANGE_1_1 } from '../didcomm/messageType.js'
 import { ledgerOfRun } from '../runner/context.js'
 import { connect } from './support/connect.js'
 import { offeredSteps } from './support/offered.js'
@@ -123,6 +124,50 @@ Then('the {word} was told the job {word}', async function (this: ConformanceWorl
 Given('the {word} is set up for the automatic flow', async function (this: ConformanceWorld, role: string) {
   if (role !== AUTHOR && role !== ENDORSER) throw new Error(`no automatic flow for the ${role}`)
   this.substitute(role, await this.the(role, 'endorsement').automatic(role))
+})
+
+Given('the endorser has an invitation out, with its DID on the ledger', async function (this: ConformanceWorld) {
+  this.invitation = await this.the(ENDORSER, 'connections').createInvitation({ handshakeProtocols: [DIDEXCHANGE_1_1] })
+  // No connection yet: the reference endorser's DID is written by the trustee, as on any connection.
+  const endorserDid = await this.the(ENDORSER, 'endorsement').ledgerDid('endorser', '')
+  this.endorsement = { authorDid: '', endorserDid, transactions: {} }
+  this.observations.push(`endorser DID ${endorserDid} (ENDORSER); invitation ${this.invitation.invitationId}`)
+})
+
+asAuthor.Given(
+  "the author is set up for the automatic flow, new, given the endorser's invitation and DID",
+  async function (this: ConformanceWorld) {
+    if (!this.invitation) throw new Error('the endorser has no invitation out in this scenario')
+    const endorserInvitation = { url: this.invitation.url, endorserDid: endorsement(this).endorserDid }
+    this.substitute(
+      AUTHOR,
+      await this.the(AUTHOR, 'endorsement').automatic(AUTHOR, { fresh: true, endorserInvitation }),
+    )
+  },
+)
+
+Then(
+  'the author connects to the endorser by itself, naming the connection by its endorser alias',
+  async function (this: ConformanceWorld) {
+    const invitationId = this.invitation?.invitationId
+    if (!invitationId) throw new Error('the endorser has no invitation out in this scenario')
+    const endorser = this.the(ENDORSER, 'connections')
+    const connection = await endorser.waitForConnectionFromInvitation(invitationId, this.wait)
+    await endorser.waitForConnectionState(connection, 'completed', this.wait)
+    this.connections[ENDORSER] = connection
+    const author = this.the(AUTHOR, 'endorsement')
+    this.connections[AUTHOR] = await pollUntil({
+      probe: () => author.endorserConnection(),
+      timeoutMs: this.wait.timeoutMs ?? DEFAULT_WAIT_MS,
+      awaited: `the author's connection named "${ENDORSER_ALIAS}" to be complete`,
+    })
+  },
+)
+
+When('the author has its own DID on the ledger, made public', async function (this: ConformanceWorld) {
+  const did = await this.the(AUTHOR, 'endorsement').ledgerDid('author', this.connection(AUTHOR))
+  endorsement(this).authorDid = did
+  this.observations.push(`author DID ${did} (no ledger role)`)
 })
 
 asAuthor.Given(

@@ -2,6 +2,7 @@ import type { Ledger } from '../../agents/indy-pool/resource.js'
 import { pollUntil } from '../../common/waitFor.js'
 import type { WaitOptions } from '../../contract/connections.js'
 import {
+  ENDORSER_ALIAS,
   NotOffered,
   type AutomaticOptions,
   type Driver,
@@ -192,6 +193,14 @@ export class AcapyEndorsement implements Endorsement {
     if (!txn?.transaction_id)
       throw new Error(`ACA-Py made no NYM transaction for the endorser: ${JSON.stringify(answer)}`)
     return { ...(await this.requested(txn)), did, verkey }
+  }
+
+  async endorserConnection(): Promise<string | undefined> {
+    const answer = await this.api.get('list the connections named by the endorser alias', '/connections', {
+      params: { alias: ENDORSER_ALIAS, state: 'active' },
+    })
+    const found = (answer.results as Array<{ connection_id: string; created_at?: string }> | undefined) ?? []
+    return found.sort((a, b) => String(a.created_at).localeCompare(String(b.created_at))).at(-1)?.connection_id
   }
 
   async publicDid(): Promise<string | undefined> {

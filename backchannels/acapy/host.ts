@@ -34,6 +34,8 @@ export interface AcapyHostSettings extends HostSettings {
   automaticIn?: 'author' | 'endorser'
   /** An automatic author that also makes a DID its endorser wrote its public DID (--auto-promote-author-did). */
   promoteWrittenDid?: boolean
+  /** An automatic author that connects to this endorser by itself at start (--endorser-invitation). */
+  endorserInvitation?: { url: string; endorserDid: string }
   /** Run ACA-Py as a container of this image instead of a process (`--launch docker`). */
   container?: { image: string }
 }
@@ -172,13 +174,15 @@ export class AcapyHost extends BaseHost {
     options: AutomaticOptions = {},
   ): Promise<Driver> {
     if (options.promoteWrittenDid && role !== 'author') throw new Error('only an author promotes a DID written for it')
-    const key = options.fresh || options.promoteWrittenDid ? `${role}-fresh-${++this.freshHosts}` : role
+    const fresh = options.fresh || options.promoteWrittenDid || options.endorserInvitation
+    const key = fresh ? `${role}-fresh-${++this.freshHosts}` : role
     let started = this.automaticHosts.get(key)
     if (!started) {
       const host = new AcapyHost(this.ref, `${this.instance}-auto-${key}`, {
         ...this.settings,
         automaticIn: role,
         ...(options.promoteWrittenDid ? { promoteWrittenDid: true } : {}),
+        ...(options.endorserInvitation ? { endorserInvitation: options.endorserInvitation } : {}),
       })
       started = host.start(resources).then(
         () => host,
@@ -194,7 +198,12 @@ export class AcapyHost extends BaseHost {
   }
 
   private automaticFlags(role: 'author' | 'endorser'): string[] {
-    return [...AUTOMATIC_FLAGS[role], ...(this.settings.promoteWrittenDid ? ['--auto-promote-author-did'] : [])]
+    const invitation = this.settings.endorserInvitation
+    return [
+      ...AUTOMATIC_FLAGS[role],
+      ...(this.settings.promoteWrittenDid ? ['--auto-promote-author-did'] : []),
+      ...(invitation ? ['--endorser-invitation', invitation.url, '--endorser-public-did', invitation.endorserDid] : []),
+    ]
   }
 
   private anoncredsWallet(): boolean {

@@ -50,6 +50,11 @@ export class ReferenceEndorsement implements Endorsement {
         "the reference agent does not make a DID its endorser wrote its public DID (ACA-Py's --auto-promote-author-did)",
       )
     }
+    if (options.endorserInvitation) {
+      throw new NotOffered(
+        "the reference agent is not started with its endorser's invitation (ACA-Py's --endorser-invitation): it has no start-up configuration",
+      )
+    }
     // As new as the scenario needs: no ledger DID of its own in the role yet.
     if (options.fresh) this.agent.transactions.forgetIdentity(role)
     this.agent.transactions.takeJobOnNewConnections(role)
@@ -63,12 +68,18 @@ export class ReferenceEndorsement implements Endorsement {
     return this.agent.transactions.ledgerDids().at(-1)
   }
 
+  async endorserConnection(): Promise<string | undefined> {
+    return this.agent.connections
+      .all()
+      .filter((c) => c.alias === ENDORSER_ALIAS && c.state === 'completed')
+      .at(-1)?.id
+  }
+
   /** The newest completed connection this agent named by the endorser alias, looked up for each request. */
-  private endorserByAlias(): string {
-    const named = this.agent.connections.all().filter((c) => c.alias === ENDORSER_ALIAS && c.state === 'completed')
-    const newest = named.at(-1)
-    if (!newest) throw new Error(`${this.agent.label} has no connection named "${ENDORSER_ALIAS}"`)
-    return newest.id
+  private async endorserByAlias(): Promise<string> {
+    const id = await this.endorserConnection()
+    if (!id) throw new Error(`${this.agent.label} has no connection named "${ENDORSER_ALIAS}"`)
+    return id
   }
 
   async waitForPeerJob(connectionId: string, job: TransactionJob, options: WaitOptions = {}): Promise<void> {
@@ -96,7 +107,7 @@ export class ReferenceEndorsement implements Endorsement {
     schema: SchemaDraft,
     options: { expiresTime?: string; viaEndorserAlias?: boolean } = {},
   ): Promise<TransactionInfo & { schemaId: string }> {
-    const connection = options.viaEndorserAlias ? this.endorserByAlias() : connectionId
+    const connection = options.viaEndorserAlias ? await this.endorserByAlias() : connectionId
     const { record, schemaId } = await this.agent.transactions.requestSchema(connection, schema, options.expiresTime)
     return { ...info(record), schemaId }
   }
