@@ -169,6 +169,14 @@ async function startOwnEngine(log: (msg: string) => void): Promise<Engine> {
   // Leaves the host's firewall, sysctls and links as they were; containers use the host's network.
   args.push('--iptables=false', '--ip-forward=false', '--bridge=none')
   const docker = new Docker({ socketPath: OWN_SOCKET })
+  let stopped: Promise<void> | undefined
+  // Also what Ctrl-C runs, so that an interrupted command leaves no mount behind either.
+  const stop = () =>
+    (stopped ??= (async () => {
+      await proc.stop()
+      unmountLeftovers(dataDir)
+      current = undefined
+    })())
   const proc: SpawnedProcess = spawnManaged({
     name: 'dockerd',
     command: DOCKERD,
@@ -178,6 +186,7 @@ async function startOwnEngine(log: (msg: string) => void): Promise<Engine> {
     startError: DockerUnavailableError,
     // Containers are removed first: dockerd would otherwise wait out each one's stop timeout.
     beforeStop: () => removeOwnedContainers(docker),
+    onInterrupt: stop,
   })
   await proc.waitReady({ timeoutMs: READY_TIMEOUT_MS, probe: () => answers(docker) })
   log(`Docker engine ready in ${Date.now() - began} ms`)
@@ -185,11 +194,7 @@ async function startOwnEngine(log: (msg: string) => void): Promise<Engine> {
     docker,
     host: `unix://${OWN_SOCKET}`,
     owned: true,
-    stop: async () => {
-      await proc.stop()
-      unmountLeftovers(dataDir)
-      current = undefined
-    },
+    stop,
   }
 }
 
