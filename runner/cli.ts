@@ -200,6 +200,8 @@ program
         const poolInContainers = poolLaunch === 'docker' && startsPool(opts.tags, opts.ledgerGenesis)
         const engine =
           needsEngine([...refOf.values()], launch) || poolInContainers ? await runEngine(output) : undefined
+        // Decided inside, exited on after the engine stopped: an exit first would kill dockerd mid-stop.
+        let exitCode: number | undefined
         try {
           if (inWorkers) {
             await checkAgents([...refOf.values()], { timeoutMs: opts.timeout, calibrate: opts.calibrate, launch })
@@ -250,15 +252,19 @@ program
             output.info(formatTotals(summary))
           }
           // Interrupted: the summary is written and the agents are being stopped; the exit code says so.
-          if (summary.interrupted) return exitWhenFlushed(EXIT.interrupted)
-          if (opts.json) console.log(JSON.stringify(summary, null, 2))
-          else if (opts.quiet) console.error(formatTotals(summary))
-          const ran = summary.totals.passed + summary.totals.failed
-          if (ran === 0) console.error('no scenario matched the selection')
-          exitWhenFlushed(runPassed(summary, Boolean(opts.strict)) ? EXIT.passed : EXIT.failed)
+          if (summary.interrupted) {
+            exitCode = EXIT.interrupted
+          } else {
+            if (opts.json) console.log(JSON.stringify(summary, null, 2))
+            else if (opts.quiet) console.error(formatTotals(summary))
+            const ran = summary.totals.passed + summary.totals.failed
+            if (ran === 0) console.error('no scenario matched the selection')
+            exitCode = runPassed(summary, Boolean(opts.strict)) ? EXIT.passed : EXIT.failed
+          }
         } finally {
           await engine?.stop()
         }
+        exitWhenFlushed(exitCode)
       } catch (e) {
         console.error(`didcomm-conformance: ${(e as Error).message}`)
         if (e instanceof UsageError) exitWhenFlushed(EXIT.usage)

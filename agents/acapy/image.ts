@@ -10,7 +10,7 @@ import { copyFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type Docker from 'dockerode'
-import { buildRootImage, buildStep, ImageBuildError, imageRecipe } from '../../common/docker/images.js'
+import { buildRootImage, buildStep, ImageBuildError, imageProblem } from '../../common/docker/images.js'
 import { inRoot, rootEnv, runCommand } from '../../common/debianRoot.js'
 import { ACAPY_VERSION_SPECS, type AcapyVersion } from './versions.js'
 
@@ -32,14 +32,8 @@ export function acapyImageRecipe(version: AcapyVersion): string {
 }
 
 /** Why the image of this version cannot be used, in one line naming the fix; undefined when it is current. */
-export async function acapyImageProblem(docker: Docker, version: AcapyVersion): Promise<string | undefined> {
-  const tag = acapyImageTag(version)
-  const recipe = await imageRecipe(docker, tag)
-  const build = `run \`npx didcomm-conformance images build acapy@${version}\``
-  if (recipe === undefined) return `image ${tag} is not built: ${build}`
-  if (recipe !== acapyImageRecipe(version)) return `image ${tag} was built from another recipe: ${build}`
-  return undefined
-}
+export const acapyImageProblem = (docker: Docker, version: AcapyVersion): Promise<string | undefined> =>
+  imageProblem(docker, acapyImageTag(version), acapyImageRecipe(version), `acapy@${version}`)
 
 /** The CA bundle the host's pip trusts, so pip inside the root reaches PyPI through the same proxies. */
 function hostCaBundle(): string | undefined {

@@ -11,7 +11,7 @@ import { cp, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import type Docker from 'dockerode'
 import { inRoot, rootEnv, runCommand } from '../../common/debianRoot.js'
-import { buildRootImage, buildStep, ImageBuildError, imageRecipe } from '../../common/docker/images.js'
+import { buildRootImage, buildStep, ImageBuildError, imageProblem } from '../../common/docker/images.js'
 import { CREDO_VERSION_SPECS } from './versions.js'
 
 /** Bumped when the steps below change in a way the hashed inputs do not show. */
@@ -55,14 +55,8 @@ export function credoImageRecipe(version: string): string {
 }
 
 /** Why the image of this version cannot be used, in one line naming the fix; undefined when it is current. */
-export async function credoImageProblem(docker: Docker, version: string): Promise<string | undefined> {
-  const tag = credoImageTag(version)
-  const recipe = await imageRecipe(docker, tag)
-  const build = `run \`npx didcomm-conformance images build credo@${version}\``
-  if (recipe === undefined) return `image ${tag} is not built: ${build}`
-  if (recipe !== credoImageRecipe(version)) return `image ${tag} was built from another recipe: ${build}`
-  return undefined
-}
+export const credoImageProblem = (docker: Docker, version: string): Promise<string | undefined> =>
+  imageProblem(docker, credoImageTag(version), credoImageRecipe(version), `credo@${version}`)
 
 /** Builds the image unless the engine holds one of the same recipe (`rebuild` forces it); needs root. */
 export function buildCredoImage(

@@ -4,7 +4,7 @@
  * runs kept in it. Labelled with the recipe's hash, so an image older than the recipe is rebuilt.
  */
 import type Docker from 'dockerode'
-import { buildStep, ImageBuildError, imageRecipe, importRoot } from '../../common/docker/images.js'
+import { buildStep, ImageBuildError, imageProblem, imageRecipe, importRoot } from '../../common/docker/images.js'
 import {
   ensureIndyPoolProvisioned,
   INDY_NODE_VERSION,
@@ -22,13 +22,8 @@ export const INDY_POOL_IMAGE = `didcomm-conformance/indy-pool:${INDY_NODE_VERSIO
 const imageRecipeHash = () => `${IMAGE_REVISION}-${indyPoolRecipeHash()}`
 
 /** Why the pool image cannot be used, in one line naming the fix; undefined when it is current. */
-export async function indyPoolImageProblem(docker: Docker): Promise<string | undefined> {
-  const recipe = await imageRecipe(docker, INDY_POOL_IMAGE)
-  const build = 'run `npx didcomm-conformance images build indy-pool`'
-  if (recipe === undefined) return `image ${INDY_POOL_IMAGE} is not built: ${build}`
-  if (recipe !== imageRecipeHash()) return `image ${INDY_POOL_IMAGE} was built from another recipe: ${build}`
-  return undefined
-}
+export const indyPoolImageProblem = (docker: Docker): Promise<string | undefined> =>
+  imageProblem(docker, INDY_POOL_IMAGE, imageRecipeHash(), 'indy-pool')
 
 /** Builds the image unless the engine holds one of the same recipe (`rebuild` forces it); needs root. */
 export async function buildIndyPoolImage(

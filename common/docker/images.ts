@@ -13,6 +13,23 @@ import { userCacheDir } from '../nativeLibraries.js'
 /** Label holding the sha256 of the recipe an image was built from. */
 export const RECIPE_LABEL = 'org.didcomm-conformance.recipe'
 
+/**
+ * Why the image `tag` cannot be used, in one line naming the command that builds it (`id`, as
+ * `images build` takes it); undefined when the engine holds it from `recipe`.
+ */
+export async function imageProblem(
+  docker: Docker,
+  tag: string,
+  recipe: string,
+  id: string,
+): Promise<string | undefined> {
+  const found = await imageRecipe(docker, tag)
+  const build = `run \`npx didcomm-conformance images build ${id}\``
+  if (found === undefined) return `image ${tag} is not built: ${build}`
+  if (found !== recipe) return `image ${tag} was built from another recipe: ${build}`
+  return undefined
+}
+
 /** The recipe hash of an image in the engine, or undefined when there is no image of that name. */
 export async function imageRecipe(docker: Docker, tag: string): Promise<string | undefined> {
   const info = await docker
