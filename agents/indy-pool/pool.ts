@@ -243,8 +243,8 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
   }
   const started = Date.now()
   let stop: () => Promise<void> = async () => {}
-  let poolStopped: () => void = () => {}
-  const nodesGone = new Promise<void>((resolve) => (poolStopped = resolve))
+  /** Takes the pool's own Ctrl-C handler off once it is stopped (containers only). */
+  let unregisterInterrupt = () => {}
   const onInterrupt = () => stop()
   let runner: NodeRunner
   if (opts.launch === 'docker') {
@@ -252,8 +252,7 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
     if (problem) throw new IndyPoolStartError(problem)
     runner = containerRunner()
     // Each container stops itself on Ctrl-C too; this stops them as a pool, which also removes the ledger.
-    const unregister = stopOnInterrupt(onInterrupt)
-    void nodesGone.then(unregister)
+    unregisterInterrupt = stopOnInterrupt(onInterrupt)
   } else {
     if (process.getuid?.() !== 0) {
       throw new IndyPoolStartError('starting the Indy pool needs root (chroot, mount namespaces): run as root')
@@ -294,7 +293,7 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
       await stopNodes(tracked)
       // A reused pool keeps its ledger for the next run; only the claim on it goes.
       await rm(opts.reuse ? ownerFile : dir, { recursive: true, force: true })
-      poolStopped()
+      unregisterInterrupt()
       log('pool stopped')
     })()
     return stopped
@@ -422,7 +421,7 @@ export async function startIndyPool(opts: IndyPoolOptions = {}): Promise<IndyPoo
     // The logs stay for a look (the next start removes them once this process is gone); the ledger goes.
     stopped ??= stopNodes(tracked).then(async () => {
       await rm(opts.reuse ? ownerFile : path.join(dir, 'data'), { recursive: true, force: true })
-      poolStopped()
+      unregisterInterrupt()
     })
     await stopped
     throw e
