@@ -11,6 +11,8 @@ export interface HostSettings {
   timeoutMs: number
   /** Waits on the agent are bounded by what the run observes of it (common/calibration.ts), under the ceiling. */
   calibrate: boolean
+  /** What the run observes of all its agents, for an agent not yet seen enough. */
+  runCalibration?: WaitCalibration
 }
 
 /** What the runner hands every host at start: the run's directory, and the Indy pool when the run has one. */
@@ -47,7 +49,9 @@ export abstract class BaseHost implements AgentHost {
     readonly ref: AgentRef,
     readonly instance: string,
     protected readonly settings: HostSettings,
-  ) {}
+  ) {
+    if (settings.runCalibration) this.calibrationOfHost.fallback = settings.runCalibration
+  }
 
   /** The host's calibration, for logs made later (a tenant's webhooks), when the run calibrates. */
   protected calibration(): WaitCalibration | undefined {

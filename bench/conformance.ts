@@ -9,7 +9,10 @@ const CLI = path.resolve(import.meta.dirname, '..', 'bin', 'didcomm-conformance.
 const EXPECTATIONS = path.resolve(import.meta.dirname, '..', 'expectations', 'known-deviations.json')
 
 export interface ConformanceBench {
+  /** `--workers 1 --no-calibrate`: every wait up to the step's 10 s. */
   serialMs: number
+  /** `--workers 1`: one process, calibrated waits. */
+  serialCalibratedMs: number
   parallelMs: number
   sameVerdicts: boolean
   /** Time to verdict of the expected failures, in the parallel run. */
@@ -19,8 +22,9 @@ export interface ConformanceBench {
 }
 
 /**
- * The selection `agents` × `tags` once in one process (`--workers 1`) and once with the default
- * workers and calibrated waits, by wall time; the scenario durations come from summary.json.
+ * The selection `agents` × `tags` in one process (`--workers 1`) with fixed and with calibrated waits,
+ * and with the default workers and calibrated waits, by wall time; the scenario durations come from
+ * summary.json.
  */
 export function benchConformance(agents: string, tags: string): ConformanceBench {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-conformance-'))
@@ -35,6 +39,7 @@ export function benchConformance(agents: string, tags: string): ConformanceBench
       return { ms: Date.now() - started, summary }
     }
     const serial = timed('serial', ['--workers', '1', '--no-calibrate'])
+    const serialCalibrated = timed('serial-calibrated', ['--workers', '1'])
     const parallel = timed('parallel', [])
     const verdicts = (s: Summary) =>
       s.scenarios
@@ -56,8 +61,11 @@ export function benchConformance(agents: string, tags: string): ConformanceBench
     }
     return {
       serialMs: serial.ms,
+      serialCalibratedMs: serialCalibrated.ms,
       parallelMs: parallel.ms,
-      sameVerdicts: verdicts(serial.summary) === verdicts(parallel.summary),
+      sameVerdicts:
+        verdicts(serial.summary) === verdicts(parallel.summary) &&
+        verdicts(serialCalibrated.summary) === verdicts(parallel.summary),
       expectedFailure: { p50: quantile(expected, 0.5), p95: quantile(expected, 0.95), count: expected.length },
       passingByAgent: Object.fromEntries(
         Object.entries(passingByAgent).sort(([a], [b]) => parseAgentId(a).family.localeCompare(parseAgentId(b).family)),

@@ -85,12 +85,52 @@ function tuples<T>(items: T[], length: number): T[][] {
 }
 
 /**
- * The share of the assignments shard `index` of `total` runs: every `total`-th, from the index on, so
- * each shard gets a like mix of agents; the shards together run each assignment once.
+ * The share of the assignments shard `index` of `total` runs; the shards together run each assignment
+ * once, and every shard of a matrix computes the same partition. Each shard starts the agents its
+ * assignments need, and starting agents is much of a run's CPU, so assignments that need the same
+ * agents under test stay together: such groups are dealt, heaviest first (`weight`: the scenarios an
+ * assignment runs), to the shard with the least work. While there are fewer groups than shards the
+ * heaviest is halved, so that no shard idles.
  */
-export function shardOf(assignments: Assignment[], shard?: { index: number; total: number }): Assignment[] {
+export function shardOf(
+  assignments: Assignment[],
+  shard?: { index: number; total: number },
+  weight: (a: Assignment) => number = () => 1,
+): Assignment[] {
   if (!shard) return assignments
-  return assignments.filter((_, i) => i % shard.total === shard.index - 1)
+  const byAgents = new Map<string, Assignment[]>()
+  for (const a of assignments) {
+    const key = [...new Set(Object.values(a.agents).filter((id) => !isReference(id)))].sort().join(',')
+    byAgents.set(key, [...(byAgents.get(key) ?? []), a])
+  }
+  const sum = (group: Assignment[]) => group.reduce((n, a) => n + weight(a), 0)
+  const groups = [...byAgents.values()]
+  while (groups.length < shard.total) {
+    const heaviest = groups.filter((g) => g.length > 1).sort((a, b) => sum(b) - sum(a))[0]
+    if (!heaviest) break
+    groups.splice(groups.indexOf(heaviest), 1, ...halves(heaviest, weight))
+  }
+  const load = Array.from({ length: shard.total }, () => 0)
+  const mine = new Set<Assignment>()
+  // A stable sort: groups of equal weight keep the order of the assignments, so the deal is deterministic.
+  for (const group of [...groups].sort((a, b) => sum(b) - sum(a))) {
+    const least = load.indexOf(Math.min(...load))
+    load[least] = (load[least] ?? 0) + sum(group)
+    if (least === shard.index - 1) for (const a of group) mine.add(a)
+  }
+  return assignments.filter((a) => mine.has(a))
+}
+
+/** A group split where the two parts weigh most alike, the order kept. */
+function halves(group: Assignment[], weight: (a: Assignment) => number): [Assignment[], Assignment[]] {
+  const total = group.reduce((n, a) => n + weight(a), 0)
+  let at = 1
+  let first = weight(group[0] as Assignment)
+  while (at < group.length - 1 && first + weight(group[at] as Assignment) <= total / 2) {
+    first += weight(group[at] as Assignment)
+    at++
+  }
+  return [group.slice(0, at), group.slice(at)]
 }
 
 /** Reads `i/n` (1 ≤ i ≤ n) as given to `--shard`. */

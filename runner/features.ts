@@ -65,6 +65,11 @@ export function unknownTags(expression: string | undefined, index: FeatureIndex)
 
 /** Whether any scenario the expression selects carries `tag` (e.g. `@ledger`: the run needs a ledger). */
 export function selectionHas(tag: string, expression: string | undefined, index: FeatureIndex): boolean {
+  return selectionCount(tag, expression, index) > 0
+}
+
+/** How many scenarios with `tag` the tag expression selects. */
+export function selectionCount(tag: string, expression: string | undefined, index: FeatureIndex): number {
   const selects = expression?.trim() ? parseTagExpression(expression) : undefined
-  return index.scenarioTags.some((t) => t.includes(tag) && (!selects || selects.evaluate(t)))
+  return index.scenarioTags.filter((t) => t.includes(tag) && (!selects || selects.evaluate(t))).length
 }

@@ -14,13 +14,15 @@ import {
   describeAssignment,
   instancesNeeded,
   shardOf,
+  type Assignment,
   type Pairing,
 } from './assignments.js'
 import { clearDrivers, registerDriver, registerLedger } from './context.js'
 import { Ledger } from '../agents/indy-pool/resource.js'
+import { WaitCalibration } from '../common/calibration.js'
 import type { RunLedger } from './ledger.js'
 import { ResultCollector } from './collector.js'
-import { FEATURES_DIR, indexFeatures, selectionHas, unknownTags } from './features.js'
+import { FEATURES_DIR, indexFeatures, selectionCount, unknownTags } from './features.js'
 import { formatRoleTable, formatScenarioLine, formatTotals, type Output } from './progress.js'
 import { applyExpectations, loadExpectations, type ExpectationsFile } from './expectations.js'
 import { loadStatements, statementTable, statementVerdicts } from './statements.js'
@@ -100,14 +102,22 @@ export async function run(options: RunOptions): Promise<Summary> {
   out.info(`report directory ${reportDir}`)
 
   const timeoutMs = options.timeoutMs ?? 10_000
-  const settings: AgentSettings = { ...options.agentSettings, timeoutMs, calibrate: options.calibrate ?? true }
+  const calibrate = options.calibrate ?? true
+  const settings: AgentSettings = {
+    ...options.agentSettings,
+    timeoutMs,
+    calibrate,
+    // Every agent's round trips together: a few are enough to bound the first waits of an agent not seen yet.
+    ...(calibrate ? { runCalibration: new WaitCalibration(undefined, undefined, 3) } : {}),
+  }
   const pairing = options.pairing ?? 'default'
   // An assignment no selected scenario would run starts no agents: the shards share only real work.
+  const selected = (a: Assignment) =>
+    selectionCount(`@roles:${a.roleSet.join(',')}`, assignmentTagExpression(a, options.tags), index)
   const assignments = shardOf(
-    assignmentsFor(index.roleSets, ids, pairing, (id) => isNewestOfFamily(id, ids)).filter((a) =>
-      selectionHas(`@roles:${a.roleSet.join(',')}`, assignmentTagExpression(a, options.tags), index),
-    ),
+    assignmentsFor(index.roleSets, ids, pairing, (id) => isNewestOfFamily(id, ids)).filter((a) => selected(a) > 0),
     options.shard,
+    selected,
   ).filter((a) => {
     const fits = [...instancesNeeded([a])].every(([id, n]) => n <= maxInstances(refOf.get(id) as AgentRef, settings))
     if (!fits) out.info(`left out: roles ${describeAssignment(a)} need more instances than run elsewhere`)

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { assignmentsFor, assignmentTagExpression, instancesNeeded } from '../runner/assignments.js'
+import {
+  assignmentsFor,
+  assignmentTagExpression,
+  instancesNeeded,
+  shardOf,
+  type Assignment,
+} from '../runner/assignments.js'
 import { indexFeatures, selectionHas, unknownTags } from '../runner/features.js'
 
 describe('role assignments', () => {
@@ -69,5 +75,51 @@ describe('role assignments', () => {
     assert.equal(selectionHas('@ledger', '@TXN-01', index), true, 'a scenario tag with the feature’s @ledger')
     assert.equal(selectionHas('@ledger', '@connection or @RFC0794', index), false)
     assert.equal(selectionHas('@ledger', '@endorsement and not @ledger', index), false)
+  })
+})
+
+describe('shards', () => {
+  const roleSets = [
+    ['inviter', 'invitee'],
+    ['rotating_party', 'observing_party'],
+  ]
+  const all = assignmentsFor(roleSets, ['reference@0.1.0', 'acapy@1.7.0', 'credo@0.6.3'])
+  const shards = (total: number, assignments = all, weight?: (a: Assignment) => number) =>
+    Array.from({ length: total }, (_, i) => shardOf(assignments, { index: i + 1, total }, weight))
+  const underTest = (a: Assignment) =>
+    [...new Set(Object.values(a.agents).filter((id) => !id.startsWith('reference')))].sort().join(',')
+
+  it('run every assignment once between them, for any number of shards', () => {
+    for (const total of [1, 2, 3, 4, 7, 18, 25]) {
+      const dealt = shards(total).flat()
+      assert.equal(dealt.length, all.length, `${total} shards`)
+      assert.deepEqual(new Set(dealt), new Set(all), `${total} shards`)
+    }
+  })
+
+  it('keep assignments that need the same agents under test together, so each starts them once', () => {
+    const groups = shards(4).map((s) => [...new Set(s.map(underTest))])
+    assert.deepEqual(groups.map((g) => g.length).sort(), [1, 1, 1, 1], JSON.stringify(groups))
+    assert.deepEqual(groups.flat().sort(), ['', 'acapy@1.7.0', 'acapy@1.7.0,credo@0.6.3', 'credo@0.6.3'])
+  })
+
+  it('halve the heaviest group while a shard would otherwise idle', () => {
+    const acapyOnly = assignmentsFor(roleSets, ['reference@0.1.0', 'acapy@1.7.0'])
+    const dealt = shards(4, acapyOnly)
+    assert.ok(
+      dealt.every((s) => s.length > 0),
+      JSON.stringify(dealt.map((s) => s.length)),
+    )
+  })
+
+  it('deal by weight: the heaviest group first, to the shard with the least work', () => {
+    const weight = (a: Assignment) => (underTest(a) === 'acapy@1.7.0,credo@0.6.3' ? 20 : 1)
+    const [first, second] = shards(2, all, weight)
+    assert.deepEqual([...new Set(first?.map(underTest))], ['acapy@1.7.0,credo@0.6.3'])
+    assert.equal(second?.length, all.length - (first?.length ?? 0))
+  })
+
+  it('are the same however often they are computed', () => {
+    assert.deepEqual(shards(3), shards(3))
   })
 })

@@ -1,12 +1,14 @@
 /**
  * Waits bounded by what the run observes: the calibrated bound stands on an idle machine, and is
- * extended, never past the step's ceiling, while the machine is busy.
+ * extended, never past the step's ceiling, while the machine is busy and the run's own processes
+ * are at work; another run's load alone does not extend it.
  */
+import { spawn } from 'node:child_process'
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { WaitCalibration } from '../common/calibration.js'
+import { WaitCalibration, type LoadProbe } from '../common/calibration.js'
 import { EventLog } from '../common/eventLog.js'
-import type { CpuSample } from '../common/machineLoad.js'
+import { busyShare, ownCpuSample, type CpuSample } from '../common/machineLoad.js'
 import { WaitTimeoutError } from '../common/waitFor.js'
 
 /** CPU counters that advance by `share` busy per 100 ticks at each read. */
@@ -20,8 +22,13 @@ function machine(share: number): () => CpuSample {
   }
 }
 
-function calibrated(share: number): WaitCalibration {
-  const calibration = new WaitCalibration(20, 10, 8, machine(share))
+/** The machine busy by `share`, this run's processes using `own` cores. */
+function probe(share: number, own = 0.5): LoadProbe {
+  return { machine: machine(share), own: machine(own) }
+}
+
+function calibrated(share: number, own?: number): WaitCalibration {
+  const calibration = new WaitCalibration(20, 10, 8, probe(share, own))
   for (let i = 0; i < 8; i++) calibration.observe(1)
   return calibration
 }
@@ -38,7 +45,7 @@ async function timeout(log: EventLog<string>, ceilingMs: number): Promise<{ ms: 
 
 describe('wait calibration', () => {
   it('bounds a wait by ten times the p95 of observed round trips, within the floor and the ceiling', () => {
-    const calibration = new WaitCalibration(2_000, 10, 8, machine(0))
+    const calibration = new WaitCalibration(2_000, 10, 8, probe(0))
     assert.equal(calibration.bound(10_000), 10_000, 'too few round trips seen: the ceiling')
     for (let i = 0; i < 8; i++) calibration.observe(50)
     assert.equal(calibration.bound(10_000), 2_000, 'the floor')
@@ -46,6 +53,20 @@ describe('wait calibration', () => {
     assert.equal(calibration.bound(10_000), 5_000)
     for (let i = 0; i < 200; i++) calibration.observe(3_000)
     assert.equal(calibration.bound(10_000), 10_000, 'never past the ceiling')
+  })
+
+  it('bounds an agent seen too little yet by what the run saw of the others', () => {
+    const run = new WaitCalibration(2_000, 10, 8, probe(0))
+    const seen = new WaitCalibration(2_000, 10, 8, probe(0))
+    const fresh = new WaitCalibration(2_000, 10, 8, probe(0))
+    seen.fallback = run
+    fresh.fallback = run
+    assert.equal(fresh.bound(10_000), 10_000, 'nothing seen anywhere: the ceiling')
+    for (let i = 0; i < 8; i++) seen.observe(300)
+    assert.equal(fresh.bound(10_000), 3_000)
+    assert.match(fresh.describe(), /the run's other agents: p95 300 ms over 8/)
+    for (let i = 0; i < 8; i++) fresh.observe(400)
+    assert.equal(fresh.bound(10_000), 4_000, 'its own, once it has enough')
   })
 
   it('keeps the calibrated bound when the machine was idle', async () => {
@@ -64,6 +85,14 @@ describe('wait calibration', () => {
     assert.match(message, /extended \d+× while the machine was busy/)
   })
 
+  it('keeps the calibrated bound while the machine is busy with work not its own', async () => {
+    const log = new EventLog<string>((e) => e)
+    log.calibration = calibrated(0.95, 0.02)
+    const { ms, message } = await timeout(log, 2_000)
+    assert.ok(ms < 1_000, `ended after ${ms} ms`)
+    assert.doesNotMatch(message, /extended/)
+  })
+
   it('delivers what arrives during an extension', async () => {
     const log = new EventLog<string>((e) => e)
     const busy = machine(0.9)
@@ -73,11 +102,25 @@ describe('wait calibration', () => {
       if (++reads === 2) queueMicrotask(() => log.push('late'))
       return busy()
     }
-    const calibration = new WaitCalibration(20, 10, 8, load)
+    const calibration = new WaitCalibration(20, 10, 8, { machine: load, own: machine(0.5) })
     for (let i = 0; i < 8; i++) calibration.observe(1)
     log.calibration = calibration
     const got = log.waitFor({ pick: (e) => (e === 'late' ? e : undefined), timeoutMs: 2_000, awaited: 'late' })
     assert.equal(await got, 'late')
     assert.ok(reads >= 2, 'the event came only after the calibrated bound')
+  })
+})
+
+describe('own load', () => {
+  it('counts the CPU time of this process and its children, against one core', async () => {
+    const from = ownCpuSample()
+    assert.ok(from, 'readable on Linux')
+    // A child that spins for a moment: its time is this run's.
+    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 400; while (Date.now() < end);'])
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const to = ownCpuSample()
+    child.kill()
+    assert.ok(to)
+    assert.ok(busyShare(from, to) > 0.3, `share ${busyShare(from, to)}`)
   })
 })

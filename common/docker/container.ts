@@ -10,6 +10,7 @@ import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import type Docker from 'dockerode'
 import { Supervised, type SupervisionOptions } from '../managedSpawn.js'
+import { adoptedProcesses } from '../machineLoad.js'
 import { stopOnInterrupt } from '../processes.js'
 import { connectEngine, DockerUnavailableError, OWNER_LABEL, ownerOf } from './engine.js'
 
@@ -43,6 +44,9 @@ export class ContainerProcess extends Supervised {
       (e: Error) => (this.ended = `wait failed: ${e.message}`),
     )
     this.unregister = stopOnInterrupt(() => this.stop())
+    // Its CPU is this run's, for the waits that ask whether the run is at work (common/calibration.ts).
+    adoptedProcesses.add(pid)
+    void this.done.then(() => adoptedProcesses.delete(pid))
   }
 
   /** Creates and starts the container; the log is attached before start so no early line is lost. */
