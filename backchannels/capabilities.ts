@@ -236,6 +236,8 @@ export interface TransactionInfo {
   id: string
   connectionId: string
   state: TransactionState
+  /** The ledger request as this side holds it, where it says (the reference agent: exact, as read off the wire). */
+  request?: string
 }
 
 /** A schema an author asks to have written: `<author DID>:2:<name>:<version>`. */
@@ -304,6 +306,11 @@ export interface Endorsement {
     schemaId: string,
     tag: string,
   ): Promise<TransactionInfo & { credentialDefinitionId: string }>
+  /**
+   * Author: makes the ATTRIB that sets `endpoint` as the DIDComm endpoint of its public DID, for the
+   * endorser on the connection, and sends it for endorsement.
+   */
+  requestEndpointEndorsement(connectionId: string, endpoint: string): Promise<TransactionInfo & { did: string }>
   /**
    * Author: asks the endorser on the connection to write the NYM of a new DID of the author's own (the
    * write_did goal: the endorser writes it, the author writes nothing).

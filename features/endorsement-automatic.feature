@@ -114,3 +114,19 @@ Feature: The automatic endorsement flows (--auto-endorse-transactions, --auto-re
     And the author is set up for the automatic flow, new, given the endorser's invitation and DID
     Then the author connects to the endorser by itself, naming the connection by its endorser alias
     And the endorser was told the job TRANSACTION_AUTHOR
+
+  @TXN-28 @should @reference:endorser
+  Scenario: the automatic author's admin interface does not alter the job its configuration gives it
+    Given the author is set up for the automatic flow
+    And the author and the endorser are connected, the endorser with its DID on the ledger
+    When the author is asked through its admin interface to take the job TRANSACTION_ENDORSER on the connection
+    Then the endorser is told no job TRANSACTION_ENDORSER
+    And the author refused to take the job
+
+  @TXN-29 @should @reference:author
+  Scenario: the automatic endorser's admin interface does not alter the job its configuration gives it
+    Given the endorser is set up for the automatic flow
+    And the author and the endorser are connected, the endorser with its DID on the ledger
+    When the endorser is asked through its admin interface to take the job TRANSACTION_AUTHOR on the connection
+    Then the author is told no job TRANSACTION_AUTHOR
+    And the endorser refused to take the job

@@ -80,6 +80,26 @@ Feature: Transaction endorsement (ACA-Py's transactions/1.0) on the Indy pool
     And the author's transaction is acked
     And the endorser's transaction is acked
 
+  @TXN-01 @reference:endorser
+  Scenario: the author asks for a new endpoint of its DID to be endorsed, naming the endorser and signing the request
+    When the author asks the endorser to endorse a new endpoint of its DID
+    Then the endorser receives the request for that endpoint, naming the endorser and signed by the author
+
+  @TXN-11 @should @reference:endorser
+  Scenario: the author's request for an endpoint carries its ledger request as text
+    When the author asks the endorser to endorse a new endpoint of its DID
+    Then the endorser receives the request for that endpoint, naming the endorser and signed by the author
+    And every request the endorser received from the author carries its ledger request as text
+
+  @TXN-03 @TXN-04
+  Scenario: an author and an endorser complete the manual flow for an endpoint ATTRIB
+    When the author asks the endorser to endorse a new endpoint of its DID
+    And the endorser endorses the request
+    And the author writes the endorsed transaction
+    Then the endpoint is on the ledger, written by the author and endorsed by the endorser
+    And the author's transaction is acked
+    And the endorser's transaction is acked
+
   @TXN-14 @reference:author
   Scenario: the endorser writes the NYM of the author's new DID itself (write_did)
     When the author asks the endorser to write the NYM of a new DID of its own

@@ -10,6 +10,7 @@ import { newMessage } from '../didcomm/message.js'
 import { MessageTypes } from '../didcomm/messageType.js'
 import { packMessage } from '../agents/reference/didcomm/envelope.js'
 import { verkeyToMultikey } from '../didcomm/multikey.js'
+import { ledgerRequestText } from '../agents/reference/protocols/transactions.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'reference-agent-test-'))
 const inviter = new ReferenceHost(REFERENCE, 't-inviter', SETTINGS)
@@ -172,5 +173,27 @@ describe('reference agent', () => {
     inviter.agent.faults.arm({ name: 'drop-field', path: 'handshake_protocols' }, 'out-of-band/invitation')
     const { invitation } = await conn(inviter).createInvitation()
     await assert.rejects(conn(invitee).receiveInvitation(invitation), /neither handshake_protocols nor requests~attach/)
+  })
+})
+
+describe('a transactions request as the reference endorser reads it', () => {
+  const request = '{"endorser":"E","identifier":"A","operation":{"type":"100","dest":"A"},"reqId":1764646260123456789}'
+  const message = (json: string) => `{"@type":"x","messages_attach":{"@id":"1","data":{"json":${json}}}}`
+
+  it('keeps a request that came as text as it came', () => {
+    const text = message(JSON.stringify(request))
+    assert.equal(ledgerRequestText(JSON.parse(text).messages_attach.data.json, text), request)
+  })
+
+  it('reads a request that came as an object again from the plaintext, its reqId beyond 2^53 exact', () => {
+    const text = message(request)
+    const parsed = JSON.parse(text) as { messages_attach: { data: { json: { reqId: number } } } }
+    assert.notEqual(String(parsed.messages_attach.data.json.reqId), '1764646260123456789', 'JSON.parse rounds it')
+    assert.equal(ledgerRequestText(parsed.messages_attach.data.json, text), request)
+  })
+
+  it('takes no request that is neither', () => {
+    assert.equal(ledgerRequestText(42, message('42')), undefined)
+    assert.equal(ledgerRequestText(undefined, '{}'), undefined)
   })
 })

@@ -5,6 +5,7 @@
  */
 import { setImmediate } from 'node:timers/promises'
 import {
+  AttribRequest,
   CredentialDefinitionRequest,
   GetAttribRequest,
   GetCredentialDefinitionRequest,
@@ -299,6 +300,15 @@ export async function getTransaction(client: LedgerClient, seqNo: number): Promi
     signers: (data.reqSignature.values ?? []).map((v) => v.from),
     data: data.txn.data,
   }
+}
+
+/** An unsigned ATTRIB request from `authorDid` setting the DIDComm endpoint of its own DID. */
+export function endpointRequest(opts: { authorDid: string; endpoint: string }): AttribRequest {
+  return new AttribRequest({
+    submitterDid: opts.authorDid,
+    targetDid: opts.authorDid,
+    raw: JSON.stringify({ endpoint: { endpoint: opts.endpoint } }),
+  })
 }
 
 /** An unsigned SCHEMA request from `authorDid`. */

@@ -59,9 +59,16 @@ export class Ledger {
     )
   }
 
-  /** The raw attribute `name` of `did` (its `endpoint`), read back once it is on the pool (bounded). */
-  async attrib(did: string, name: string, timeoutMs?: number) {
-    const found = await this.readBack(() => this.client.getAttrib(did, name), `the ${name} ATTRIB of ${did}`, timeoutMs)
+  /** The raw attribute `name` of `did` (its `endpoint`), read back once it is on the pool with a value `accept` takes (bounded). */
+  async attrib(did: string, name: string, timeoutMs?: number, accept: (value: unknown) => boolean = () => true) {
+    const found = await this.readBack(
+      async () => {
+        const attrib = await this.client.getAttrib(did, name)
+        return attrib && accept(attrib.value) ? attrib : null
+      },
+      `the ${name} ATTRIB of ${did}`,
+      timeoutMs,
+    )
     return this.note('read', 'GET_ATTR', `${did} ${name}`, found)
   }
 

@@ -166,6 +166,21 @@ export class AcapyEndorsement implements Endorsement {
     return { ...(await this.requested(txn)), credentialDefinitionId: id }
   }
 
+  async requestEndpointEndorsement(connectionId: string, endpoint: string): Promise<TransactionInfo & { did: string }> {
+    const did = this.issuerDid ?? (await this.publicDid())
+    if (!did) throw new Error(`${this.api.instance} has no public DID to set an endpoint of`)
+    const answer = await this.api.post(
+      'create the endpoint ATTRIB transaction for the endorser',
+      '/wallet/set-did-endpoint',
+      { did, endpoint, endpoint_type: 'Endpoint' },
+      { params: { conn_id: connectionId, create_transaction_for_endorser: true } },
+    )
+    const txn = answer.txn as Record<string, unknown> | undefined
+    if (!txn?.transaction_id)
+      throw new Error(`ACA-Py made no ATTRIB transaction for the endorser: ${JSON.stringify(answer)}`)
+    return { ...(await this.requested(txn)), did }
+  }
+
   /**
    * A new local DID, its NYM asked of the endorser with `/ledger/register-nym` and
    * `create_transaction_for_endorser`. ACA-Py asks for write_did only as an author with no public DID

@@ -16,7 +16,12 @@ import {
   type TransactionState,
 } from '../capabilities.js'
 
-const info = (r: TransactionRecord): TransactionInfo => ({ id: r.id, connectionId: r.connectionId, state: r.state })
+const info = (r: TransactionRecord): TransactionInfo => ({
+  id: r.id,
+  connectionId: r.connectionId,
+  state: r.state,
+  request: r.request,
+})
 
 /** The reference agent's transactions/1.0, its ledger DIDs written by the run's trustee. */
 export class ReferenceEndorsement implements Endorsement {
@@ -36,7 +41,12 @@ export class ReferenceEndorsement implements Endorsement {
     return identity.did
   }
 
-  setJob(connectionId: string, job: TransactionJob): Promise<void> {
+  async setJob(connectionId: string, job: TransactionJob): Promise<void> {
+    // The design's read-only admin interface: a role set by configuration is not altered by a call.
+    const configured = { author: 'TRANSACTION_AUTHOR', endorser: 'TRANSACTION_ENDORSER' } as const
+    if (this.automaticIn && job !== configured[this.automaticIn]) {
+      throw new Error(`the ${this.automaticIn} job is this agent's by its configuration: refused to take ${job}`)
+    }
     return this.agent.transactions.setJob(connectionId, job, this.automaticIn)
   }
 
@@ -123,6 +133,11 @@ export class ReferenceEndorsement implements Endorsement {
       tag,
     )
     return { ...info(record), credentialDefinitionId }
+  }
+
+  async requestEndpointEndorsement(connectionId: string, endpoint: string): Promise<TransactionInfo & { did: string }> {
+    const { record, did } = await this.agent.transactions.requestEndpoint(connectionId, endpoint)
+    return { ...info(record), did }
   }
 
   async requestDidRegistration(connectionId: string): Promise<TransactionInfo & { did: string; verkey: string }> {

@@ -59,12 +59,16 @@ export class ConformanceWorld extends World<WorldParameters> {
     endorserDid: string
     schema?: SchemaDraft & { id: string }
     credentialDefinition?: { id: string; tag: string }
+    /** The endpoint the author asked to have written for its DID (an ATTRIB). */
+    endpoint?: string
     /** A DID of the author's the endorser was asked to write (write_did). */
     registered?: { did: string; verkey: string }
     /** What the author's latest request is about (a schema's name, a credential definition's tag), to tell it apart. */
     about?: string
     /** Role → that side's transaction record id. */
     transactions: Record<string, string>
+    /** Role → how the agent answered a request to take another job than its configuration's. */
+    jobChange?: Record<string, { refused?: string }>
   }
   /** Where this scenario's writes and read-backs begin in the run's ledger log, when the run has a ledger. */
   ledgerMark?: number

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
+import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json'
 import { CustomRequest, type IndyVdrRequest } from '@hyperledger/indy-vdr-nodejs'
 import { EventLog } from '../../../common/eventLog.js'
 import { newMessage, type DidCommMessage } from '../../../didcomm/message.js'
@@ -14,6 +15,7 @@ import { messageTypeUri } from '../../../didcomm/messageType.js'
 import {
   credentialDefinitionRequest,
   endorse,
+  endpointRequest,
   LedgerClient,
   LedgerIdentity,
   schemaRequest,
@@ -182,6 +184,13 @@ export class Transactions {
     })
     const record = await this.sendForEndorsement(connectionId, request, expiresTime)
     return { record, schemaId: `${author.did}:2:${schema.name}:${schema.version}` }
+  }
+
+  /** Author: an ATTRIB setting the DIDComm endpoint of its ledger DID, naming the endorser and signed by the author. */
+  async requestEndpoint(connectionId: string, endpoint: string): Promise<{ record: TransactionRecord; did: string }> {
+    const author = this.identity('author')
+    const record = await this.sendForEndorsement(connectionId, endpointRequest({ authorDid: author.did, endpoint }))
+    return { record, did: author.did }
   }
 
   /**
@@ -445,9 +454,9 @@ async function onRequest(agent: ReferenceAgent, ctx: InboundContext): Promise<vo
     messages_attach?: { '@id'?: unknown; data?: { json?: unknown } }
     signature_request?: { signer_goal_code?: unknown }
   }
-  const body = m.messages_attach?.data?.json
-  if (!connection || typeof m.transaction_id !== 'string' || typeof body !== 'string') {
-    agent.logger.warn({ id: m['@id'] }, 'transactions request without a connection, transaction_id or request string')
+  const body = ledgerRequestText(m.messages_attach?.data?.json, ctx.unpacked.plaintext)
+  if (!connection || typeof m.transaction_id !== 'string' || body === undefined) {
+    agent.logger.warn({ id: m['@id'] }, 'transactions request without a connection, transaction_id or request')
     return
   }
   const record = agent.transactions.save({
@@ -465,6 +474,18 @@ async function onRequest(agent: ReferenceAgent, ctx: InboundContext): Promise<vo
   const expires = Date.parse(String((m.timing as { expires_time?: unknown } | undefined)?.expires_time ?? ''))
   if (expires <= Date.now()) await agent.transactions.refuse(record.id)
   else await agent.transactions.endorse(record.id)
+}
+
+/**
+ * The ledger request a transactions request carries, as text: a string as it came, or an object (as
+ * ACA-Py's ATTRIB requests come; the SHOULD of TXN-11 reports that) read again from the plaintext
+ * without loss, since its reqId exceeds 2^53 and the message's own parse has rounded it.
+ */
+export function ledgerRequestText(json: unknown, plaintext: string): string | undefined {
+  if (typeof json === 'string') return json
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return undefined
+  const exact = parseLossless(plaintext) as { messages_attach?: { data?: { json?: unknown } } }
+  return stringifyLossless(exact.messages_attach?.data?.json)
 }
 
 /** Author: an endorse or refuse names the author's record by `transaction_id`. */
