@@ -97,6 +97,14 @@ describe('Indy pool (4 indy-node 1.13.2 nodes on loopback)', { timeout: 20 * 60_
     assert.equal(await ledger.getNym(LedgerIdentity.generate().did), null)
   })
 
+  it('tells when every node answers a NYM, as an agent given the DID next may ask any of them', async () => {
+    await ledger.nymOnEveryNode(author.did)
+    assert.deepEqual(await ledger.nodesWithoutNym(author.did), [])
+    const unknown = LedgerIdentity.generate().did
+    assert.equal((await ledger.nodesWithoutNym(unknown)).length, 4)
+    await assert.rejects(ledger.nymOnEveryNode(unknown, 300), /the NYM of \w+ on every node.*not yet on Node/)
+  })
+
   it('refuses a SCHEMA from an author without a role', async () => {
     const request = author.sign(schemaRequest({ authorDid: author.did, ...schema }))
     await assert.rejects(ledger.write(request), refusal('REJECT', /Rule for this action is: 1 TRUSTEE signature/))

@@ -22,6 +22,7 @@ import {
 } from '@hyperledger/indy-vdr-nodejs'
 import { Key, KeyAlgorithm } from '@openwallet-foundation/askar-nodejs'
 import bs58 from 'bs58'
+import { pollUntil } from '../../common/waitFor.js'
 import { ensureIndyVdrLibrary } from './vdrLibrary.js'
 
 export type NymRole = 'TRUSTEE' | 'STEWARD' | 'ENDORSER' | 'NETWORK_MONITOR'
@@ -178,6 +179,44 @@ export class LedgerClient {
       ...(opts.role ? { role: opts.role } : {}),
     })
     return this.write(opts.submitter.sign(request))
+  }
+
+  /**
+   * Waits (bounded) until every node of the pool answers the NYM of `did`. A write is final once a
+   * quorum has it, and a read goes to any node, so a DID handed to an agent right after its write can
+   * be "not found" where the agent asks: whoever hands one over waits for this first.
+   */
+  async nymOnEveryNode(did: string, timeoutMs = 10_000): Promise<void> {
+    let missing: string[] = []
+    await pollUntil({
+      probe: async () => ((missing = await this.nodesWithoutNym(did)).length === 0 ? true : undefined),
+      timeoutMs,
+      awaited: `the NYM of ${did} on every node`,
+      seen: () => `not yet on ${missing.join(', ')}`,
+    })
+  }
+
+  /** The nodes that do not (yet) answer the NYM of `did`; a reply that cannot be read counts as not yet. */
+  async nodesWithoutNym(did: string): Promise<string[]> {
+    const { nodes } = await this.pool.status
+    // The action's timeout is in seconds; without one, no node's reply is waited for.
+    const submitted = this.pool.submitAction(new GetNymRequest({ dest: did }), { nodes, timeout: 10 })
+    this.pending.add(submitted)
+    try {
+      const replies = (await submitted) as unknown as Record<string, unknown>
+      return nodes.filter((node) => {
+        try {
+          const reply = replies[node]
+          const parsed = (typeof reply === 'string' ? JSON.parse(reply) : reply) as { result?: { data?: unknown } }
+          return typeof parsed?.result?.data !== 'string'
+        } catch {
+          return true
+        }
+      })
+    } finally {
+      await leaveCallback()
+      this.pending.delete(submitted)
+    }
   }
 
   async getNym(did: string): Promise<NymRecord | null> {

@@ -30,10 +30,14 @@ export class Ledger {
     return new Ledger(genesisPath, genesis, await LedgerClient.open(genesis))
   }
 
-  /** Writes a NYM for `did` through the trustee, with `role` or none, and waits until the pool answers it. */
+  /**
+   * Writes a NYM for `did` through the trustee, with `role` or none, and waits until every node answers
+   * it: an agent given the DID next reads it from whichever node it asks.
+   */
   async registerNym(did: string, verkey: string, role?: NymRole): Promise<void> {
     const written = await this.client.writeNym({ submitter: this.trustee, did, verkey, ...(role ? { role } : {}) })
     this.note('write', 'NYM', did, { role: role ?? null, seqNo: written.seqNo, by: 'trustee' })
+    await this.client.nymOnEveryNode(did)
     await this.nym(did)
   }
 

@@ -310,6 +310,8 @@ export class Transactions {
     }
     const ledger = await this.ledger()
     await ledger.writeNym({ submitter: endorser, did: meta.did, verkey: meta.verkey })
+    // The author reads its NYM next (to make the DID public), from whichever node it asks.
+    await ledger.nymOnEveryNode(meta.did)
     return JSON.stringify({ result: { txn: { type: '1', data: { dest: meta.did } } }, meta_data: meta })
   }
 
