@@ -39,17 +39,12 @@ export function ownCpuSample(): CpuSample | undefined {
     for (const entry of readdirSync('/proc')) {
       const pid = Number(entry)
       if (!Number.isInteger(pid)) continue
-      let stat: string
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      } catch {
-        continue // ended since the listing
-      }
-      // After the command name (which may hold spaces and parentheses): state, ppid, …, utime, stime.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      const ppid = Number(fields[1])
-      children.set(ppid, [...(children.get(ppid) ?? []), pid])
-      spent.set(pid, Number(fields[11]) + Number(fields[12]))
+      const stat = processStat(pid)
+      if (!stat) continue // ended since the listing
+      const siblings = children.get(stat.ppid)
+      if (siblings) siblings.push(pid)
+      else children.set(stat.ppid, [pid])
+      spent.set(pid, stat.cpuTicks)
     }
     const total = uptimeTicks()
     if (total === undefined) return undefined
@@ -66,6 +61,19 @@ export function ownCpuSample(): CpuSample | undefined {
   } catch {
     return undefined
   }
+}
+
+/** A process's parent and CPU time so far (utime + stime, in clock ticks), or undefined once it is gone. */
+export function processStat(pid: number): { ppid: number; cpuTicks: number } | undefined {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  // After the command name (which may hold spaces and parentheses): state, ppid, …, utime, stime.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) }
 }
 
 /** Clock ticks since boot, in the unit of /proc/<pid>/stat (USER_HZ, 100 on Linux). */

@@ -5,6 +5,7 @@ import { ENDORSER_ALIAS, type TransactionJob } from '../backchannels/capabilitie
 import { pollUntil, unlessTimedOut } from '../common/waitFor.js'
 import { DEFAULT_WAIT_MS } from '../contract/connections.js'
 import { DIDEXCHANGE_1_1 } from '../didcomm/messageType.js'
+import type { RequestFacts } from '../agents/indy-pool/resource.js'
 import { ledgerOfRun } from '../runner/context.js'
 import { connect } from './support/connect.js'
 import { offeredSteps } from './support/offered.js'
@@ -315,25 +316,36 @@ Then('the endorser receives no ack', async function (this: ConformanceWorld) {
   assert.equal(acked, undefined, `the author acked a write the ledger refused (ack ${acked?.id})`)
 })
 
+/**
+ * The author's request about `about` as the endorser received it: on this scenario's connection, for
+ * the author's transaction, from the author's DID, naming the endorser and signed by the author.
+ */
+async function authorsRequest(world: ConformanceWorld, about: string): Promise<RequestFacts> {
+  const { authorDid, endorserDid } = endorsement(world)
+  const entry = await receivedBy(
+    world,
+    ENDORSER,
+    (e) => typePattern('transactions', 'request').test(e.type) && JSON.stringify(e.message).includes(about),
+    `a request about ${about}`,
+  )
+  assert.equal(entry.connectionId, world.connection(ENDORSER), 'the request came on another connection than this one')
+  assert.equal(entry.message.transaction_id, transaction(world, AUTHOR), 'transaction_id is not the author’s record id')
+  // The request as the reference endorser read it off the wire, exact where it came as an object
+  // (its reqId exceeds 2^53; the trace's parse of the message has rounded it).
+  const held = await world.the(ENDORSER, 'endorsement').waitForRequest(world.connection(ENDORSER), about, world.wait)
+  const facts = await ledgerOfRun().requestFacts(held.request ?? requestText(entry.message))
+  world.observations.push(`the request: ${JSON.stringify(facts)}`)
+  assert.equal(facts.identifier, authorDid, 'the request is not from the author’s DID')
+  assert.equal(facts.endorser, endorserDid, 'the request does not name the endorser')
+  assert.equal(facts.signatures[authorDid], true, 'the request does not carry a valid signature of the author')
+  return facts
+}
+
 Then(
   'the endorser receives the request for that schema, naming the endorser and signed by the author',
   async function (this: ConformanceWorld) {
-    const { authorDid, endorserDid } = endorsement(this)
     const schema = schemaOf(this)
-    const entry = await receivedBy(
-      this,
-      ENDORSER,
-      (e) => typePattern('transactions', 'request').test(e.type) && JSON.stringify(e.message).includes(schema.name),
-      `a request about ${schema.name}`,
-    )
-    const m = entry.message
-    assert.equal(entry.connectionId, this.connection(ENDORSER), 'the request came on another connection than this one')
-    assert.equal(m.transaction_id, transaction(this, AUTHOR), 'transaction_id is not the author’s record id')
-    const facts = await ledgerOfRun().requestFacts(requestText(m))
-    this.observations.push(`the request: ${JSON.stringify(facts)}`)
-    assert.equal(facts.identifier, authorDid, 'the request is not from the author’s DID')
-    assert.equal(facts.endorser, endorserDid, 'the request does not name the endorser')
-    assert.equal(facts.signatures[authorDid], true, 'the request does not carry a valid signature of the author')
+    const facts = await authorsRequest(this, schema.name)
     const data = facts.operation.data as { name?: unknown; version?: unknown; attr_names?: unknown } | undefined
     assert.equal(facts.operation.type, '101', 'the request is not a SCHEMA')
     assert.deepEqual(
@@ -355,30 +367,10 @@ When('the author asks the endorser to endorse a new endpoint of its DID', async 
 Then(
   'the endorser receives the request for that endpoint, naming the endorser and signed by the author',
   async function (this: ConformanceWorld) {
-    const { authorDid, endorserDid } = endorsement(this)
     const endpoint = aboutOf(this)
-    const entry = await receivedBy(
-      this,
-      ENDORSER,
-      (e) => typePattern('transactions', 'request').test(e.type) && JSON.stringify(e.message).includes(endpoint),
-      `a request about ${endpoint}`,
-    )
-    assert.equal(entry.connectionId, this.connection(ENDORSER), 'the request came on another connection than this one')
-    assert.equal(
-      entry.message.transaction_id,
-      transaction(this, AUTHOR),
-      'transaction_id is not the author’s record id',
-    )
-    // The request as the reference endorser read it off the wire, exact where it came as an object
-    // (its reqId exceeds 2^53; the trace's parse of the message has rounded it).
-    const held = await this.the(ENDORSER, 'endorsement').waitForRequest(this.connection(ENDORSER), endpoint, this.wait)
-    const facts = await ledgerOfRun().requestFacts(held.request ?? requestText(entry.message))
-    this.observations.push(`the request: ${JSON.stringify(facts)}`)
+    const facts = await authorsRequest(this, endpoint)
     assert.equal(facts.operation.type, '100', 'the request is not an ATTRIB')
-    assert.equal(facts.operation.dest, authorDid, 'the ATTRIB is not of the author’s DID')
-    assert.equal(facts.identifier, authorDid, 'the request is not from the author’s DID')
-    assert.equal(facts.endorser, endorserDid, 'the request does not name the endorser')
-    assert.equal(facts.signatures[authorDid], true, 'the request does not carry a valid signature of the author')
+    assert.equal(facts.operation.dest, endorsement(this).authorDid, 'the ATTRIB is not of the author’s DID')
     const raw = JSON.parse(String(facts.operation.raw)) as { endpoint?: { endpoint?: unknown } }
     assert.equal(raw.endpoint?.endpoint, endpoint, 'the ATTRIB sets another endpoint than asked for')
   },

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { WaitCalibration, type LoadProbe } from '../common/calibration.js'
 import { EventLog } from '../common/eventLog.js'
-import { busyShare, ownCpuSample, type CpuSample } from '../common/machineLoad.js'
-import { WaitTimeoutError } from '../common/waitFor.js'
+import { ownCpuSample, processStat, type CpuSample } from '../common/machineLoad.js'
+import { pollUntil, WaitTimeoutError } from '../common/waitFor.js'
 
 /** CPU counters that advance by `share` busy per 100 ticks at each read. */
 function machine(share: number): () => CpuSample {
@@ -112,15 +112,22 @@ describe('wait calibration', () => {
 })
 
 describe('own load', () => {
-  it('counts the CPU time of this process and its children, against one core', async () => {
+  it('counts the CPU time of this process and its children', async () => {
     const from = ownCpuSample()
     assert.ok(from, 'readable on Linux')
-    // A child that spins for a moment: its time is this run's.
-    const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 400; while (Date.now() < end);'])
-    await new Promise((resolve) => setTimeout(resolve, 300))
-    const to = ownCpuSample()
-    child.kill()
-    assert.ok(to)
-    assert.ok(busyShare(from, to) > 0.3, `share ${busyShare(from, to)}`)
+    const child = spawn(process.execPath, ['-e', 'for (;;);'])
+    try {
+      // Until the child has spent 0.3 s of CPU, as its own /proc entry says: that time is this run's.
+      await pollUntil({
+        probe: async () => ((processStat(child.pid ?? -1)?.cpuTicks ?? 0) >= 30 ? true : undefined),
+        timeoutMs: 10_000,
+        awaited: 'the child to spend 0.3 s of CPU',
+      })
+      const to = ownCpuSample()
+      assert.ok(to)
+      assert.ok(to.busy - from.busy >= 30, `${to.busy - from.busy} ticks counted`)
+    } finally {
+      child.kill()
+    }
   })
 })
