@@ -65,6 +65,29 @@ function requestText(message: Record<string, unknown>): string {
   return json
 }
 
+/**
+ * The transaction at `seqNo`, read back from the pool: of `type`, written as `author`, the endorser's
+ * DID as `endorser`, signed by both. An agent's word alone is never the verdict.
+ */
+async function endorsedWrite(
+  world: ConformanceWorld,
+  seqNo: number,
+  expected: { type: string; what: string; author: string; as: string },
+) {
+  const { endorserDid } = endorsement(world)
+  const txn = await ledgerOfRun().transaction(seqNo)
+  world.observations.push(`read back: ${expected.what} at seqNo ${seqNo}: ${JSON.stringify(txn)}`)
+  assert.equal(txn.type, expected.type, `the transaction at that seqNo is not ${expected.what}`)
+  assert.equal(txn.from, expected.author, `${expected.what} was not written as ${expected.as}`)
+  assert.equal(txn.endorser, endorserDid, `${expected.what} was not endorsed by the endorser`)
+  assert.deepEqual(
+    [...txn.signers].sort(),
+    [expected.author, endorserDid].sort(),
+    'not signed by the author and the endorser',
+  )
+  return txn
+}
+
 Given(
   /^the author and the endorser are connected(, the author naming the connection by its endorser alias)?, the endorser with (its|a role-less) DID on the ledger$/,
   async function (this: ConformanceWorld, named: string | undefined, which: string) {
@@ -379,7 +402,7 @@ Then(
 Then(
   'the endpoint is on the ledger, written by the author and endorsed by the endorser',
   async function (this: ConformanceWorld) {
-    const { authorDid, endorserDid, endpoint } = endorsement(this)
+    const { authorDid, endpoint } = endorsement(this)
     if (!endpoint) throw new Error('the author asked for no endpoint in this scenario')
     const ledger = ledgerOfRun()
     const attrib = await ledger.attrib(
@@ -388,16 +411,12 @@ Then(
       this.wait.timeoutMs,
       (value) => (value as { endpoint?: unknown } | null)?.endpoint === endpoint,
     )
-    const txn = await ledger.transaction(attrib.seqNo)
-    this.observations.push(`read back: the endpoint of ${authorDid} at seqNo ${attrib.seqNo}: ${JSON.stringify(txn)}`)
-    assert.equal(txn.type, '100', 'the transaction at that seqNo is not an ATTRIB')
-    assert.equal(txn.from, authorDid, 'the ATTRIB was not written as the author')
-    assert.equal(txn.endorser, endorserDid, 'the ATTRIB was not endorsed by the endorser')
-    assert.deepEqual(
-      [...txn.signers].sort(),
-      [authorDid, endorserDid].sort(),
-      'not signed by the author and the endorser',
-    )
+    await endorsedWrite(this, attrib.seqNo, {
+      type: '100',
+      what: `the endpoint ATTRIB of ${authorDid}`,
+      author: authorDid,
+      as: 'the author',
+    })
   },
 )
 
@@ -441,20 +460,16 @@ Then(
 Then(
   'the schema is on the ledger, written by the author and endorsed by the endorser',
   async function (this: ConformanceWorld) {
-    const { authorDid, endorserDid } = endorsement(this)
+    const { authorDid } = endorsement(this)
     const schema = schemaOf(this)
     const ledger = ledgerOfRun()
     const written = await ledger.schema(schema.id, this.wait.timeoutMs)
-    const txn = await ledger.transaction(written.seqNo)
-    this.observations.push(`read back: schema ${schema.id} at seqNo ${written.seqNo}: ${JSON.stringify(txn)}`)
-    assert.equal(txn.type, '101', 'the transaction at that seqNo is not a SCHEMA')
-    assert.equal(txn.from, authorDid, 'the schema was not written as the author')
-    assert.equal(txn.endorser, endorserDid, 'the schema was not endorsed by the endorser')
-    assert.deepEqual(
-      [...txn.signers].sort(),
-      [authorDid, endorserDid].sort(),
-      'not signed by the author and the endorser',
-    )
+    await endorsedWrite(this, written.seqNo, {
+      type: '101',
+      what: `schema ${schema.id}`,
+      author: authorDid,
+      as: 'the author',
+    })
     assert.deepEqual([...written.attrNames].sort(), [...schema.attributes].sort(), 'other attributes than asked for')
   },
 )
@@ -570,22 +585,19 @@ When(
 Then(
   'the credential definition is on the ledger, written by the author and endorsed by the endorser',
   async function (this: ConformanceWorld) {
-    const { authorDid, endorserDid, credentialDefinition } = endorsement(this)
+    const { authorDid, credentialDefinition } = endorsement(this)
     if (!credentialDefinition) throw new Error('no credential definition was asked for in this scenario')
     const ledger = ledgerOfRun()
     const written = await ledger.credentialDefinition(credentialDefinition.id, this.wait.timeoutMs)
     const schema = await ledger.schema(schemaOf(this).id)
-    const txn = await ledger.transaction(written.seqNo)
-    assert.equal(txn.type, '102', 'the transaction at that seqNo is not a CLAIM_DEF')
+    await endorsedWrite(this, written.seqNo, {
+      type: '102',
+      what: `credential definition ${credentialDefinition.id}`,
+      author: authorDid,
+      as: 'the author',
+    })
     assert.equal(written.schemaSeqNo, schema.seqNo, 'the credential definition is not on the schema asked for')
     assert.equal(written.tag, credentialDefinition.tag)
-    assert.equal(txn.from, authorDid, 'the credential definition was not written as the author')
-    assert.equal(txn.endorser, endorserDid, 'the credential definition was not endorsed by the endorser')
-    assert.deepEqual(
-      [...txn.signers].sort(),
-      [authorDid, endorserDid].sort(),
-      'not signed by the author and the endorser',
-    )
   },
 )
 
@@ -703,15 +715,14 @@ Then(
   "the endpoint of the author's new DID is on the ledger, written by the author and endorsed by the endorser",
   async function (this: ConformanceWorld) {
     const { did } = registeredDid(this)
-    const { endorserDid } = endorsement(this)
     const ledger = ledgerOfRun()
     const attrib = await ledger.attrib(did, 'endpoint', this.wait.timeoutMs)
-    const txn = await ledger.transaction(attrib.seqNo)
-    this.observations.push(`read back: the endpoint of ${did} at seqNo ${attrib.seqNo}: ${JSON.stringify(txn)}`)
-    assert.equal(txn.type, '100', 'the transaction at that seqNo is not an ATTRIB')
-    assert.equal(txn.from, did, 'the ATTRIB was not written as the new DID')
-    assert.equal(txn.endorser, endorserDid, 'the ATTRIB was not endorsed by the endorser')
-    assert.deepEqual([...txn.signers].sort(), [did, endorserDid].sort(), 'not signed by the author and the endorser')
+    await endorsedWrite(this, attrib.seqNo, {
+      type: '100',
+      what: `the endpoint ATTRIB of ${did}`,
+      author: did,
+      as: 'the new DID',
+    })
     assert.ok(attrib.value, 'the ATTRIB holds no endpoint')
   },
 )
