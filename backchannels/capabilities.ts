@@ -345,6 +345,27 @@ export interface Endorsement {
   endorserConnection(): Promise<string | undefined>
 }
 
+/**
+ * Issuing with revocation as the design's unprivileged author: the agent makes its revocation
+ * registries, uploads their tails files and publishes their entries itself, every write going
+ * through its endorser.
+ */
+export interface Revocation {
+  /**
+   * Author: a credential definition with revocation support on a schema already on the ledger, its
+   * registries `registrySize` credentials each, written through the endorser on the connection.
+   * What follows it (registries, tails files, entries) is the agent's own doing, with no further call.
+   */
+  createRevocableCredentialDefinition(
+    connectionId: string,
+    schemaId: string,
+    tag: string,
+    registrySize: number,
+  ): Promise<{ credentialDefinitionId: string }>
+  /** The revocation registries the agent holds for the credential definition, each with the state it gives it. */
+  registries(credentialDefinitionId: string): Promise<Array<{ id: string; state: string }>>
+}
+
 export interface Capabilities {
   connections: Connections
   messaging: Messaging
@@ -353,6 +374,7 @@ export interface Capabilities {
   tenancy: Tenancy
   store: StoreInspection
   endorsement: Endorsement
+  revocation: Revocation
 }
 
 export type CapabilityName = keyof Capabilities
@@ -365,6 +387,7 @@ export const CAPABILITY_NAMES: readonly CapabilityName[] = [
   'tenancy',
   'store',
   'endorsement',
+  'revocation',
 ]
 
 /** A capability the agent does not offer: the scenario needing it is `untested` for that agent. */

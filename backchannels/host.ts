@@ -19,6 +19,8 @@ export interface HostSettings {
 export interface RunResources {
   runDir: string
   ledger?: Ledger
+  /** The run's tails server (runner/tails.ts), where issuers upload the tails files of their registries. */
+  tailsServerUrl?: string
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Ledger } from '../agents/indy-pool/resource.js'
+import type { TailsServer } from '../agents/tails-server/server.js'
 import type { Driver } from '../backchannels/capabilities.js'
 
 /**
@@ -37,4 +38,16 @@ export function ledgerMissing(): string | undefined {
 export function ledgerOfRun(): Ledger {
   if ('unavailable' in ledger) throw new Error(`this run has no Indy ledger: ${ledger.unavailable}`)
   return ledger
+}
+
+/** The run's tails server, when it selected scenarios tagged @revocation and has a ledger. */
+let tailsServer: TailsServer | undefined
+
+export function registerTailsServer(server: TailsServer | undefined): void {
+  tailsServer = server
+}
+
+export function tailsServerOfRun(): TailsServer {
+  if (!tailsServer) throw new Error('this run has no tails server: it selected no scenario tagged @revocation')
+  return tailsServer
 }

@@ -17,7 +17,7 @@ import {
   type Assignment,
   type Pairing,
 } from './assignments.js'
-import { clearDrivers, registerDriver, registerLedger } from './context.js'
+import { clearDrivers, registerDriver, registerLedger, registerTailsServer } from './context.js'
 import { Ledger } from '../agents/indy-pool/resource.js'
 import { WaitCalibration } from '../common/calibration.js'
 import type { RunLedger } from './ledger.js'
@@ -27,6 +27,8 @@ import { formatRoleTable, formatScenarioLine, formatTotals, type Output } from '
 import { applyExpectations, loadExpectations, type ExpectationsFile } from './expectations.js'
 import { loadStatements, statementTable, statementVerdicts } from './statements.js'
 import { RUN_OUTPUT } from './merge.js'
+import { tailsServerForRun } from './tails.js'
+import type { TailsServer } from '../agents/tails-server/server.js'
 
 export interface RunOptions {
   /** Agent ids or families as given on the command line (`reference`, `acapy@0.12.8`, `credo`). */
@@ -174,6 +176,7 @@ export async function run(options: RunOptions): Promise<Summary> {
     return summary()
   }
   let ledger: Ledger | undefined
+  let tails: TailsServer | undefined
   try {
     await checkAgents([...refOf.values()], settings)
     if (options.ledger && 'genesisPath' in options.ledger) ledger = await Ledger.open(options.ledger.genesisPath)
@@ -183,8 +186,12 @@ export async function run(options: RunOptions): Promise<Summary> {
           ? options.ledger
           : { unavailable: 'the run selected no scenario tagged @ledger' }),
     )
+    tails = await tailsServerForRun({ tags: options.tags, ledger, runDir: reportDir })
+    registerTailsServer(tails)
+    if (tails)
+      out.info(`tails server for the scenarios tagged @revocation at ${tails.url} (files in ${reportDir}/tails)`)
     await startHosts(instancesNeeded(assignments), refOf, {
-      resources: { runDir: reportDir, ...(ledger ? { ledger } : {}) },
+      resources: { runDir: reportDir, ...(ledger ? { ledger } : {}), ...(tails ? { tailsServerUrl: tails.url } : {}) },
       settings,
       out,
       hosts,
@@ -247,7 +254,9 @@ export async function run(options: RunOptions): Promise<Summary> {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
     await stopAll()
+    await tails?.stop()
     await ledger?.close()
+    registerTailsServer(undefined)
     clearDrivers()
   }
   writeSummary()

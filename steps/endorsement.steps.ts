@@ -8,6 +8,7 @@ import { DIDEXCHANGE_1_1 } from '../didcomm/messageType.js'
 import type { RequestFacts } from '../agents/indy-pool/resource.js'
 import { ledgerOfRun } from '../runner/context.js'
 import { connect } from './support/connect.js'
+import { endorsedWrite, endorsement, schemaOf } from './support/endorsed.js'
 import { offeredSteps } from './support/offered.js'
 import { receivedBy, typePattern } from './support/trace.js'
 import type { ConformanceWorld } from './support/world.js'
@@ -15,11 +16,6 @@ import type { ConformanceWorld } from './support/world.js'
 const AUTHOR = 'author'
 const ENDORSER = 'endorser'
 const asAuthor = offeredSteps(AUTHOR)
-
-function endorsement(world: ConformanceWorld): NonNullable<ConformanceWorld['endorsement']> {
-  if (!world.endorsement) throw new Error('the author and the endorser are not set up in this scenario')
-  return world.endorsement
-}
 
 function transaction(world: ConformanceWorld, role: string): string {
   const id = endorsement(world).transactions[role]
@@ -31,12 +27,6 @@ function aboutOf(world: ConformanceWorld): string {
   const about = endorsement(world).about
   if (!about) throw new Error('the author has asked for nothing in this scenario')
   return about
-}
-
-function schemaOf(world: ConformanceWorld) {
-  const schema = endorsement(world).schema
-  if (!schema) throw new Error('no schema was asked for in this scenario')
-  return schema
 }
 
 /** The author's latest request, as the reference author traced it or the reference endorser received it. */
@@ -63,29 +53,6 @@ function requestText(message: Record<string, unknown>): string {
   if (typeof json !== 'string')
     throw new Error(`the request's messages_attach.data.json is not a string: ${JSON.stringify(json)}`)
   return json
-}
-
-/**
- * The transaction at `seqNo`, read back from the pool: of `type`, written as `author`, the endorser's
- * DID as `endorser`, signed by both. An agent's word alone is never the verdict.
- */
-async function endorsedWrite(
-  world: ConformanceWorld,
-  seqNo: number,
-  expected: { type: string; what: string; author: string; as: string },
-) {
-  const { endorserDid } = endorsement(world)
-  const txn = await ledgerOfRun().transaction(seqNo)
-  world.observations.push(`read back: ${expected.what} at seqNo ${seqNo}: ${JSON.stringify(txn)}`)
-  assert.equal(txn.type, expected.type, `the transaction at that seqNo is not ${expected.what}`)
-  assert.equal(txn.from, expected.author, `${expected.what} was not written as ${expected.as}`)
-  assert.equal(txn.endorser, endorserDid, `${expected.what} was not endorsed by the endorser`)
-  assert.deepEqual(
-    [...txn.signers].sort(),
-    [expected.author, endorserDid].sort(),
-    'not signed by the author and the endorser',
-  )
-  return txn
 }
 
 Given(

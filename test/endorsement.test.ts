@@ -1,6 +1,7 @@
 /**
- * Transaction endorsement on the real Indy pool: the pool as a run resource, and the suite with ACA-Py
- * 1.7.0 as author and as endorser against the reference agent and itself, Credo untested with its reason.
+ * Transaction endorsement on the real Indy pool: the pool and the tails server as run resources, and
+ * the endorsement and revocation suites (in one run, sharing its pool) with ACA-Py 1.7.0 as author and
+ * as endorser against the reference agent and itself, Credo untested with its reason.
  */
 import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -8,6 +9,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { after, describe, it } from 'node:test'
 import { ledgerForRun } from '../runner/ledger.js'
+import { tailsServerForRun } from '../runner/tails.js'
+import type { Ledger } from '../agents/indy-pool/resource.js'
 import type { Output } from '../runner/progress.js'
 import { assertExit, cli, EXPECTATIONS, readSummary } from './support/cli.js'
 
@@ -31,24 +34,46 @@ describe('the ledger of a run', () => {
   })
 })
 
+describe('the tails server of a run', () => {
+  // Never opened: the server only keeps the ledger to read registry definitions when an upload comes.
+  const ledger = { genesis: '' } as unknown as Ledger
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'tails-run-'))
+  after(() => rmSync(runDir, { recursive: true, force: true }))
+
+  it('is started only for a selection with a scenario tagged @revocation, and only with a ledger', async () => {
+    assert.equal(await tailsServerForRun({ tags: '@endorsement', ledger, runDir }), undefined)
+    assert.equal(await tailsServerForRun({ tags: '@revocation', ledger: undefined, runDir }), undefined)
+    const server = await tailsServerForRun({ tags: '@revocation', ledger, runDir })
+    assert.ok(server, 'no tails server for a selection tagged @revocation')
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+      assert.equal((await fetch(`${server.url}/hash/${'1'.repeat(44)}`)).status, 404)
+    } finally {
+      await server.stop()
+    }
+  })
+})
+
 // chroot and mount namespaces need root; CI runs as root, so there the suite always runs.
 const skip = process.getuid?.() === 0 ? false : 'the Indy pool needs root (README: "An Indy ledger")'
 
-describe('the endorsement suite on the Indy pool', { skip, timeout: 20 * 60_000 }, () => {
+describe('the endorsement and revocation suites on the Indy pool', { skip, timeout: 20 * 60_000 }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'endorsement-test-'))
   after(() => rmSync(dir, { recursive: true, force: true }))
 
   it('gives ACA-Py 1.7.0 a verdict on every statement in each role; Credo is untested, with the reason', () => {
     const reportDir = path.join(dir, 'run')
     const agents = ['reference', 'acapy@1.7.0', 'credo@0.6.3']
-    const args = ['run', '--agents', agents.join(','), '--tags', '@endorsement', '--expectations', EXPECTATIONS]
+    const tags = '@endorsement or @revocation'
+    const args = ['run', '--agents', agents.join(','), '--tags', tags, '--expectations', EXPECTATIONS]
     const result = cli([...args, '--report-dir', reportDir], 15 * 60_000)
     assertExit(result, 0, reportDir)
     assert.match(result.stderr, /Indy pool ready in \d+ ms/)
     assert.match(result.stderr, /pool stopped/, 'the pool is stopped with the run')
     const summary = readSummary(reportDir)
-    const catalogue = summary.statements.filter((s) => s.id.startsWith('TXN-'))
-    assert.ok(catalogue.length >= 8)
+    const catalogue = summary.statements.filter((s) => /^(TXN|REV)-/.test(s.id))
+    assert.ok(catalogue.filter((s) => s.id.startsWith('TXN-')).length >= 8)
+    assert.ok(catalogue.filter((s) => s.id.startsWith('REV-')).length >= 3)
     for (const statement of catalogue) {
       const verdict = statement.verdicts.find((v) => v.agent === 'acapy@1.7.0')
       assert.ok(verdict && verdict.status !== 'untested', `${statement.id}: no verdict for acapy@1.7.0`)
@@ -60,6 +85,12 @@ describe('the endorsement suite on the Indy pool', { skip, timeout: 20 * 60_000 
       assert.equal(s.status, 'untested', s.name)
       assert.match(s.reason ?? '', /no transactions\/1\.0 protocol/)
     }
+    // Revocation: the reference agent issues nothing, so it is never the author; it endorses.
+    const referenceAuthor = summary.scenarios.filter(
+      (s) => s.tags.includes('@revocation') && s.roles.author !== 'acapy@1.7.0',
+    )
+    for (const s of referenceAuthor) assert.match(s.reason ?? '', /no revocation capability/, s.name)
+    assert.match(result.stderr, /tails server/, 'the run names its tails server')
     const report = readdirSync(reportDir).find((f) => f === 'implementation-report-acapy_1.7.0.md')
     assert.ok(report, 'no implementation report for ACA-Py')
     const text = readFileSync(path.join(reportDir, report), 'utf8')

@@ -47,6 +47,20 @@ export class Ledger {
     return this.note('read', 'GET_TXN', String(seqNo), txn)
   }
 
+  /**
+   * The domain transactions the pool answers from `seqNo` on, in order, up to the first it does not
+   * answer yet (the end of the ledger, or a node still applying a batch): for finding writes whose
+   * ids the harness cannot know in advance. Not noted: the caller reads back those it keeps.
+   */
+  async transactionsFrom(seqNo: number): Promise<LedgerTransaction[]> {
+    const found: LedgerTransaction[] = []
+    for (let n = seqNo; ; n++) {
+      const txn = await getTransaction(this.client, n)
+      if (!txn) return found
+      found.push(txn)
+    }
+  }
+
   /** The schema, read back once it is on the pool (bounded). */
   async schema(schemaId: string, timeoutMs?: number) {
     const schema = await this.readBack(() => this.client.getSchema(schemaId), `schema ${schemaId}`, timeoutMs)

@@ -16,6 +16,7 @@ export const AATH_ABSENT: Partial<Record<CapabilityName, string>> = {
     'the AATH backchannel protocol has no operation that reports a trust ping response or sends or receives a basic message (connection/send-ping only sends a ping)',
   didRotate: 'the AATH backchannel protocol has no DID Rotate (RFC 0794) topic',
   endorsement: 'the AATH backchannel protocol has no transaction endorsement (transactions/1.0) topic',
+  revocation: 'the AATH backchannel protocol has no transaction endorsement (transactions/1.0) topic',
   tenancy: 'the AATH backchannel protocol drives one single-wallet agent per backchannel; it has no tenant operations',
   store: "the AATH backchannel protocol gives no access to the agent's store",
 }

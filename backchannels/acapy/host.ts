@@ -12,6 +12,7 @@ import { AcapyConnections } from './connections.js'
 import { AcapyDidRotate } from './didRotate.js'
 import { AcapyEndorsement } from './endorsement.js'
 import { AcapyMessaging } from './messaging.js'
+import { AcapyRevocation } from './revocation.js'
 import { Agencies } from '../agencies.js'
 import { AcapyAgency } from './agency.js'
 import { WebhookReceiver } from './webhookReceiver.js'
@@ -45,7 +46,7 @@ const AUTOMATIC_FLAGS: Record<'author' | 'endorser', string[]> = {
   endorser: ['--endorser-protocol-role', 'endorser', '--auto-endorse-transactions'],
   author: [
     ...['--endorser-protocol-role', 'author', '--endorser-alias', ENDORSER_ALIAS],
-    ...['--auto-request-endorsement', '--auto-write-transactions'],
+    ...['--auto-request-endorsement', '--auto-write-transactions', '--auto-create-revocation-transactions'],
   ],
 }
 
@@ -90,7 +91,10 @@ export class AcapyHost extends BaseHost {
           version: this.ref.version,
           ...(this.settings.container ? { container: this.settings.container } : {}),
           ...(resources.ledger ? { genesisFile: resources.ledger.genesisPath } : {}),
-          ...(this.settings.automaticIn ? { extraArgs: this.automaticFlags(this.settings.automaticIn) } : {}),
+          extraArgs: [
+            ...(this.settings.automaticIn ? this.automaticFlags(this.settings.automaticIn) : []),
+            ...(resources.tailsServerUrl ? ['--tails-server-base-url', resources.tailsServerUrl] : []),
+          ],
         })
         adminUrl = this.process.adminUrl
         apiKey = this.process.apiKey
@@ -133,6 +137,9 @@ export class AcapyHost extends BaseHost {
                 ),
               }
             : {}),
+          ...(resources.ledger && resources.tailsServerUrl && !external
+            ? { revocation: new AcapyRevocation(api, this.anoncredsWallet()) }
+            : {}),
         },
         {
           endorsement: external
@@ -140,6 +147,9 @@ export class AcapyHost extends BaseHost {
             : 'the run has no Indy ledger',
           tenancy: 'an ACA-Py running elsewhere cannot be started multitenant by the harness',
           store: 'the store of an ACA-Py running elsewhere is not on this machine for the harness to open',
+          revocation: external
+            ? 'an ACA-Py running elsewhere is not on the run’s ledger and tails server'
+            : 'the run has no Indy ledger or no tails server (it selected no scenario tagged @revocation)',
         },
       )
     } catch (e) {

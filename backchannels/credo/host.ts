@@ -90,6 +90,7 @@ export class CredoHost extends BaseHost {
       {
         ...(spec.noTenancy ? { tenancy: spec.noTenancy } : {}),
         endorsement: NO_TRANSACTIONS_PROTOCOL,
+        revocation: NO_TRANSACTIONS_PROTOCOL,
       },
     )
   }
@@ -115,7 +116,7 @@ export class CredoHost extends BaseHost {
         messaging: tenant.driver.get('messaging'),
         didRotate: tenant.driver.get('didRotate'),
       },
-      { endorsement: NO_TRANSACTIONS_PROTOCOL },
+      { endorsement: NO_TRANSACTIONS_PROTOCOL, revocation: NO_TRANSACTIONS_PROTOCOL },
     )
   }
 

@@ -56,6 +56,7 @@ export class ReferenceHost extends BaseHost {
       {
         tenancy: 'the reference agent keeps one wallet: it is the peer outside a multitenant agent',
         endorsement: 'the run has no Indy ledger',
+        revocation: 'the reference agent issues no credentials: it takes part in revocation as the endorser',
       },
     )
   }

@@ -70,6 +70,14 @@ export class ConformanceWorld extends World<WorldParameters> {
     /** Role → how the agent answered a request to take another job than its configuration's. */
     jobChange?: Record<string, { refused?: string }>
   }
+  /** Revocation: the author's revocable credential definition and the registries of it found on the ledger. */
+  revocation?: {
+    credentialDefinitionId: string
+    registrySize: number
+    /** Where the credential definition is on the ledger: its registries are written after it. */
+    credentialDefinitionSeqNo?: number
+    registries: RegistryOnLedger[]
+  }
   /** Where this scenario's writes and read-backs begin in the run's ledger log, when the run has a ledger. */
   ledgerMark?: number
   /** What steps looked at (admin answers, store records, ledger read-backs), for the evidence of a failure. */
@@ -129,3 +137,13 @@ export class ConformanceWorld extends World<WorldParameters> {
 }
 
 setWorldConstructor(ConformanceWorld)
+
+/** A revocation registry as the ledger holds it: its definition and its first entry. */
+export interface RegistryOnLedger {
+  id: string
+  definitionSeqNo: number
+  entrySeqNo: number
+  maxCredNum: number
+  tailsHash: string
+  tailsLocation: string
+}
