@@ -364,6 +364,30 @@ export interface Revocation {
   ): Promise<{ credentialDefinitionId: string }>
   /** The revocation registries the agent holds for the credential definition, each with the state it gives it. */
   registries(credentialDefinitionId: string): Promise<Array<{ id: string; state: string }>>
+  /** The registry the agent issues the definition's credentials from now, or undefined while it has none. */
+  activeRegistry(credentialDefinitionId: string): Promise<string | undefined>
+  /**
+   * Issuer: issues a credential of the definition over issue-credential 2.0 to a holder the adapter
+   * runs itself (ACA-Py: a second instance of the same version), and says where it is recorded.
+   */
+  issue(
+    credentialDefinitionId: string,
+    attributes: Record<string, string>,
+    options?: WaitOptions,
+  ): Promise<IssuedCredential>
+  /**
+   * Issuer: revokes the credential; `publish`: the registry's new entry is written at once, else the
+   * revocation waits for `publishRevocations`. The agent finds its endorser by itself (its endorser alias).
+   */
+  revoke(credential: IssuedCredential, publish: boolean): Promise<void>
+  /** Issuer: writes every revocation that waits, one entry per registry, through its endorser. */
+  publishRevocations(): Promise<void>
+}
+
+/** Where an issued credential is recorded: its revocation registry and its index there (`cred_rev_id`). */
+export interface IssuedCredential {
+  registryId: string
+  index: number
 }
 
 export interface Capabilities {

@@ -148,10 +148,13 @@ Then('the {word} refused to take the job', function (this: ConformanceWorld, rol
   assert.ok(answer.refused, `the ${role}'s admin interface took the job its configuration does not give it`)
 })
 
-Given('the {word} is set up for the automatic flow', async function (this: ConformanceWorld, role: string) {
-  if (role !== AUTHOR && role !== ENDORSER) throw new Error(`no automatic flow for the ${role}`)
-  this.substitute(role, await this.the(role, 'endorsement').automatic(role))
-})
+Given(
+  /^the (author|endorser) is set up for the automatic flow(, new)?$/,
+  async function (this: ConformanceWorld, role: string, fresh?: string) {
+    const options = fresh ? { fresh: true } : {}
+    this.substitute(role, await this.the(role, 'endorsement').automatic(role as 'author' | 'endorser', options))
+  },
+)
 
 Given('the endorser has an invitation out, with its DID on the ledger', async function (this: ConformanceWorld) {
   this.invitation = await this.the(ENDORSER, 'connections').createInvitation({ handshakeProtocols: [DIDEXCHANGE_1_1] })

@@ -6,6 +6,7 @@ import { tailsHashOf } from '../agents/tails-server/tailsFile.js'
 import { pollUntil } from '../common/waitFor.js'
 import { ledgerOfRun, tailsServerOfRun } from '../runner/context.js'
 import { endorsedWrite, endorsement, schemaOf } from './support/endorsed.js'
+import type { IssuedCredential } from '../backchannels/capabilities.js'
 import type { ConformanceWorld, RegistryOnLedger } from './support/world.js'
 
 const AUTHOR = 'author'
@@ -42,35 +43,35 @@ Given(
 
 When(
   'the author makes a credential definition with revocation support, its registries of {int} credentials each',
-  async function (this: ConformanceWorld, registrySize: number) {
-    const tag = `rev${randomBytes(4).toString('hex')}`
-    const made = await this.the(AUTHOR, 'revocation').createRevocableCredentialDefinition(
-      this.connection(AUTHOR),
-      schemaOf(this).id,
-      tag,
-      registrySize,
-    )
-    this.revocation = { credentialDefinitionId: made.credentialDefinitionId, registrySize, registries: [] }
-    this.observations.push(`the author made ${made.credentialDefinitionId} (registries of ${registrySize})`)
+  function (this: ConformanceWorld, registrySize: number) {
+    return makeDefinition(this, registrySize)
   },
 )
 
 Then(
   'the credential definition is on the ledger with revocation support, written by the author and endorsed by the endorser',
-  async function (this: ConformanceWorld) {
+  function (this: ConformanceWorld) {
+    return definitionOnLedger(this)
+  },
+)
+
+Given(
+  'the author has a credential definition with revocation support on the ledger, its registries of {int} credentials each, and issues from a registry of it on the ledger',
+  async function (this: ConformanceWorld, registrySize: number) {
+    await makeDefinition(this, registrySize)
+    await definitionOnLedger(this)
+    const onLedger = await registriesOnLedger(this, 1)
     const state = revocation(this)
-    const ledger = ledgerOfRun()
-    const written = await ledger.credentialDefinition(state.credentialDefinitionId, boundFor(this, 1))
-    await endorsedWrite(this, written.seqNo, {
-      type: '102',
-      what: `credential definition ${state.credentialDefinitionId}`,
-      author: endorsement(this).authorDid,
-      as: 'the author',
+    const author = this.the(AUTHOR, 'revocation')
+    const active = await pollUntil({
+      probe: () => author.activeRegistry(state.credentialDefinitionId),
+      timeoutMs: this.wait.timeoutMs,
+      awaited: `the author to report an active registry of ${state.credentialDefinitionId}`,
     })
-    const schema = await ledger.schema(schemaOf(this).id)
-    assert.equal(written.schemaSeqNo, schema.seqNo, 'the credential definition is not on the schema asked for')
-    assert.ok(written.value.revocation, 'the credential definition on the ledger has no revocation keys')
-    state.credentialDefinitionSeqNo = written.seqNo
+    // The agent's word is checked against the ledger: its active registry must be one written there.
+    if (!onLedger.some((r) => r.id === active)) await registriesOnLedger(this, onLedger.length + 1)
+    const known = revocation(this).registries.map((r) => r.id)
+    assert.ok(known.includes(active), `the author's active registry ${active} is not one on the ledger`)
   },
 )
 
@@ -114,6 +115,32 @@ Then(
     }
   },
 )
+
+async function makeDefinition(world: ConformanceWorld, registrySize: number): Promise<void> {
+  const tag = `rev${randomBytes(4).toString('hex')}`
+  const made = await world
+    .the(AUTHOR, 'revocation')
+    .createRevocableCredentialDefinition(world.connection(AUTHOR), schemaOf(world).id, tag, registrySize)
+  world.revocation = { credentialDefinitionId: made.credentialDefinitionId, registrySize, registries: [], issued: [] }
+  world.observations.push(`the author made ${made.credentialDefinitionId} (registries of ${registrySize})`)
+}
+
+/** The credential definition, read back: on the schema asked for, with revocation keys, endorsed. */
+async function definitionOnLedger(world: ConformanceWorld): Promise<void> {
+  const state = revocation(world)
+  const ledger = ledgerOfRun()
+  const written = await ledger.credentialDefinition(state.credentialDefinitionId, boundFor(world, 1))
+  await endorsedWrite(world, written.seqNo, {
+    type: '102',
+    what: `credential definition ${state.credentialDefinitionId}`,
+    author: endorsement(world).authorDid,
+    as: 'the author',
+  })
+  const schema = await ledger.schema(schemaOf(world).id)
+  assert.equal(written.schemaSeqNo, schema.seqNo, 'the credential definition is not on the schema asked for')
+  assert.ok(written.value.revocation, 'the credential definition on the ledger has no revocation keys')
+  state.credentialDefinitionSeqNo = written.seqNo
+}
 
 /**
  * The credential definition's registries on the ledger, each with its first entry, once `count` of them
@@ -161,4 +188,137 @@ async function registriesOnLedger(world: ConformanceWorld, count: number): Promi
     }
   })
   return state.registries
+}
+
+Given(
+  /^the author has issued (\d+) credentials? of the credential definition to a holder$/,
+  async function (this: ConformanceWorld, count: string) {
+    await issue(this, Number(count))
+  },
+)
+
+When(
+  'the author issues {int} credentials of the credential definition, one more than a registry holds',
+  async function (this: ConformanceWorld, count: number) {
+    assert.equal(count, revocation(this).registrySize + 1, 'the scenario issues one more than a registry holds')
+    await issue(this, count)
+  },
+)
+
+When(
+  /^the author revokes credential (\d+)(, publishing at once| without publishing)$/,
+  async function (this: ConformanceWorld, n: string, how: string) {
+    const credential = issuedCredential(this, Number(n))
+    await this.the(AUTHOR, 'revocation').revoke(credential, how.includes('at once'))
+    this.observations.push(`the author revoked ${credential.registryId} #${credential.index}${how}`)
+  },
+)
+
+When('the author publishes its pending revocations', async function (this: ConformanceWorld) {
+  await this.the(AUTHOR, 'revocation').publishRevocations()
+})
+
+Then(
+  /^an entry of the registry on the ledger revokes exactly credentials? ([\d ,and]+), written by the author and endorsed by the endorser, its accumulator following the registry's last one$/,
+  async function (this: ConformanceWorld, list: string) {
+    const revoked = (list.match(/\d+/g) ?? []).map((n) => issuedCredential(this, Number(n)))
+    const registryId = revoked[0]?.registryId as string
+    assert.ok(
+      revoked.every((c) => c.registryId === registryId),
+      'the credentials are not all of one registry',
+    )
+    const entries = await registryEntries(this, registryId, (found) => found.some((e) => revokedBy(e).length > 0))
+    const revoking = entries.filter((e) => revokedBy(e).length > 0)
+    assert.equal(revoking.length, 1, `more than one entry revokes credentials: seqNo ${revoking.map((e) => e.seqNo)}`)
+    const entry = revoking[0] as LedgerTransaction
+    await endorsedWrite(this, entry.seqNo, {
+      type: REVOC_REG_ENTRY,
+      what: `the revoking entry of ${registryId}`,
+      author: endorsement(this).authorDid,
+      as: 'the author',
+    })
+    assert.deepEqual(
+      [...revokedBy(entry)].sort((a, b) => a - b),
+      revoked.map((c) => c.index).sort((a, b) => a - b),
+      'the entry revokes other credentials than were revoked',
+    )
+    const before = entries[entries.indexOf(entry) - 1]
+    const value = entry.data.value as { accum?: unknown; prevAccum?: unknown }
+    assert.ok(before, 'the registry has no entry before the revoking one')
+    assert.equal(
+      value.prevAccum,
+      (before.data.value as { accum?: unknown }).accum,
+      'prevAccum is not the last accumulator',
+    )
+    assert.notEqual(value.accum, value.prevAccum, 'the accumulator did not change')
+  },
+)
+
+Then(
+  'the credentials are of more than one registry, each on the ledger, none past its size',
+  async function (this: ConformanceWorld) {
+    const state = revocation(this)
+    const used = [...new Set(state.issued.map((c) => c.registryId))]
+    assert.ok(used.length > 1, `all ${state.issued.length} credentials are of one registry, ${used[0]}`)
+    const known = () => state.registries.map((r) => r.id)
+    const missing = () => used.filter((id) => !known().includes(id))
+    if (missing().length > 0) await registriesOnLedger(this, state.registries.length + missing().length)
+    assert.deepEqual(missing(), [], 'credentials were issued from registries that are not on the ledger')
+    for (const c of state.issued) {
+      assert.ok(c.index >= 1 && c.index <= state.registrySize, `${c.registryId} #${c.index} is past its size`)
+    }
+    const indices = state.issued.map((c) => `${c.registryId}#${c.index}`)
+    assert.equal(new Set(indices).size, indices.length, 'two credentials share a registry index')
+  },
+)
+
+async function issue(world: ConformanceWorld, count: number): Promise<void> {
+  const state = revocation(world)
+  const issuer = world.the(AUTHOR, 'revocation')
+  for (let i = 0; i < count; i++) {
+    const n = state.issued.length + 1
+    // Issuing includes the holder reading the definitions from the ledger, and its first connection.
+    const credential = await issuer.issue(
+      state.credentialDefinitionId,
+      { name: `holder ${n}`, score: String(n) },
+      {
+        timeoutMs: boundFor(world, 3),
+      },
+    )
+    state.issued.push(credential)
+    world.observations.push(`credential ${n}: ${credential.registryId} #${credential.index}`)
+  }
+}
+
+function issuedCredential(world: ConformanceWorld, n: number): IssuedCredential {
+  const credential = revocation(world).issued[n - 1]
+  if (!credential) throw new Error(`the author issued no credential ${n} in this scenario`)
+  return credential
+}
+
+const revokedBy = (entry: LedgerTransaction): number[] =>
+  ((entry.data.value as { revoked?: number[] }).revoked ?? []).map(Number)
+
+/** The registry's entries on the ledger, in order, once `enough` says they are (bounded by two writes). */
+async function registryEntries(
+  world: ConformanceWorld,
+  registryId: string,
+  enough: (entries: LedgerTransaction[]) => boolean,
+): Promise<LedgerTransaction[]> {
+  const start = revocation(world).credentialDefinitionSeqNo
+  if (start === undefined) throw new Error('the credential definition was not read back from the ledger first')
+  const entries: LedgerTransaction[] = []
+  let next = start + 1
+  await pollUntil({
+    probe: async () => {
+      const found = await ledgerOfRun().transactionsFrom(next)
+      next += found.length
+      entries.push(...found.filter((t) => t.type === REVOC_REG_ENTRY && t.data.revocRegDefId === registryId))
+      return enough(entries) ? true : undefined
+    },
+    timeoutMs: boundFor(world, 2),
+    awaited: `an entry of ${registryId} on the ledger that revokes credentials`,
+    seen: () => `read up to seqNo ${next - 1}; entries ${JSON.stringify(entries.map((e) => [e.seqNo, e.data.value]))}`,
+  })
+  return entries
 }

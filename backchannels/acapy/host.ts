@@ -39,7 +39,14 @@ export interface AcapyHostSettings extends HostSettings {
   endorserInvitation?: { url: string; endorserDid: string }
   /** Run ACA-Py as a container of this image instead of a process (`--launch docker`). */
   container?: { image: string }
+  /** An instance that holds credentials: it accepts every offer and stores what it is issued. */
+  holds?: boolean
+  /** The holder an instance started for an automatic flow issues to: the one of the host that started it. */
+  holderOf?: () => Promise<Driver>
 }
+
+/** A holder takes every offer and stores the credential, so that issuing needs no step on its side. */
+const HOLDER_FLAGS = ['--auto-respond-credential-offer', '--auto-store-credential']
 
 /** The design's automatic flows per role, as ACA-Py's demo runs them (endorsement.md §2). */
 const AUTOMATIC_FLAGS: Record<'author' | 'endorser', string[]> = {
@@ -62,7 +69,7 @@ export class AcapyHost extends BaseHost {
   /** Set while the harness restarts the agent itself: its exit is then no failure. */
   private restarting = false
   private readonly failWaits = (e: Error) => this.webhooks.log.fail(e)
-  /** This version started for a role's automatic flow, once a scenario asks for it (a fresh one, each time). */
+  /** This version started for a role's automatic flow or as the holder, once a scenario asks for it. */
   private readonly automaticHosts = new Map<string, Promise<AcapyHost>>()
   private freshHosts = 0
 
@@ -93,6 +100,7 @@ export class AcapyHost extends BaseHost {
           ...(resources.ledger ? { genesisFile: resources.ledger.genesisPath } : {}),
           extraArgs: [
             ...(this.settings.automaticIn ? this.automaticFlags(this.settings.automaticIn) : []),
+            ...(this.settings.holds ? HOLDER_FLAGS : []),
             ...(resources.tailsServerUrl ? ['--tails-server-base-url', resources.tailsServerUrl] : []),
           ],
         })
@@ -119,9 +127,10 @@ export class AcapyHost extends BaseHost {
           AcapyAgency.start({ ...options, version, mode: mode as TenancyMode, instance: `${hostInstance}-${mode}` }),
         )
       }
+      const connections = new AcapyConnections(api)
       this.offer(
         {
-          connections: new AcapyConnections(api),
+          connections,
           messaging: new AcapyMessaging(api),
           didRotate: new AcapyDidRotate(api),
           ...(this.tenancy ? { tenancy: this.tenancy } : {}),
@@ -138,7 +147,9 @@ export class AcapyHost extends BaseHost {
               }
             : {}),
           ...(resources.ledger && resources.tailsServerUrl && !external
-            ? { revocation: new AcapyRevocation(api, this.anoncredsWallet()) }
+            ? {
+                revocation: new AcapyRevocation(api, this.anoncredsWallet(), connections, () => this.holder(resources)),
+              }
             : {}),
         },
         {
@@ -186,14 +197,35 @@ export class AcapyHost extends BaseHost {
     if (options.promoteWrittenDid && role !== 'author') throw new Error('only an author promotes a DID written for it')
     const fresh = options.fresh || options.promoteWrittenDid || options.endorserInvitation
     const key = fresh ? `${role}-fresh-${++this.freshHosts}` : role
-    let started = this.automaticHosts.get(key)
-    if (!started) {
-      const host = new AcapyHost(this.ref, `${this.instance}-auto-${key}`, {
+    const host = await this.startedOnce(key, resources, () => {
+      return new AcapyHost(this.ref, `${this.instance}-auto-${key}`, {
         ...this.settings,
+        holderOf: () => this.holder(resources),
         automaticIn: role,
         ...(options.promoteWrittenDid ? { promoteWrittenDid: true } : {}),
         ...(options.endorserInvitation ? { endorserInvitation: options.endorserInvitation } : {}),
       })
+    })
+    return host.driver()
+  }
+
+  /**
+   * The instance this one issues to: a plain one of the same version with the holder's flags, started
+   * on first use and stopped with this host; an instance started for an automatic flow uses its starter's.
+   */
+  private async holder(resources: RunResources): Promise<Driver> {
+    if (this.settings.holderOf) return this.settings.holderOf()
+    const host = await this.startedOnce('holder', resources, () => {
+      return new AcapyHost(this.ref, `${this.instance}-holder`, { ...this.settings, holds: true })
+    })
+    return host.driver()
+  }
+
+  /** The instance kept under `key`, made and started on first use, stopped with this host. */
+  private startedOnce(key: string, resources: RunResources, make: () => AcapyHost): Promise<AcapyHost> {
+    let started = this.automaticHosts.get(key)
+    if (!started) {
+      const host = make()
       started = host.start(resources).then(
         () => host,
         async (e: unknown) => {
@@ -204,7 +236,7 @@ export class AcapyHost extends BaseHost {
       )
       this.automaticHosts.set(key, started)
     }
-    return (await started).driver()
+    return started
   }
 
   private automaticFlags(role: 'author' | 'endorser'): string[] {

@@ -5,6 +5,7 @@ import type {
   CapabilityName,
   Driver,
   Instrument,
+  IssuedCredential,
   SchemaDraft,
   Tenant,
 } from '../../backchannels/capabilities.js'
@@ -77,6 +78,8 @@ export class ConformanceWorld extends World<WorldParameters> {
     /** Where the credential definition is on the ledger: its registries are written after it. */
     credentialDefinitionSeqNo?: number
     registries: RegistryOnLedger[]
+    /** The credentials issued in this scenario, in order. */
+    issued: IssuedCredential[]
   }
   /** Where this scenario's writes and read-backs begin in the run's ledger log, when the run has a ledger. */
   ledgerMark?: number
