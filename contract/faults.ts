@@ -19,6 +19,8 @@ export type Fault =
   | { name: 'endorse-another-request' }
   /** Behaviour: the next endorsement goes over this other connection of the endorser's, not the request's. */
   | { name: 'endorse-on-connection'; connectionId: string }
+  /** Behaviour: the automatic endorser refuses the next request for a ledger write of this txn type ('113'). */
+  | { name: 'refuse-ledger-write'; txnType: string }
 
 export function describeFault(fault: Fault): string {
   switch (fault.name) {
@@ -35,6 +37,8 @@ export function describeFault(fault: Fault): string {
       return `refuse-rotate ${fault.code}`
     case 'endorse-on-connection':
       return `endorse-on-connection ${fault.connectionId}`
+    case 'refuse-ledger-write':
+      return `refuse-ledger-write ${fault.txnType}`
     default:
       return fault.name
   }

@@ -33,3 +33,18 @@ Feature: Revocation handled by an unprivileged author, every ledger write throug
     Then the credential definition is on the ledger with revocation support, written by the author and endorsed by the endorser
     And 1 revocation registry of the credential definition is on the ledger, each with its first entry, every write by the author and endorsed by the endorser
     And the tails file of each of those registries is on the tails server, with the hash the ledger holds, served where the ledger says
+
+  @REV-07 @reference:endorser
+  Scenario: a registry write the endorser refuses is reported, and no registry is claimed that is not on the ledger
+    Given the endorser will refuse the next request to write a revocation registry definition
+    When the author makes a credential definition with revocation support, its registries of 4 credentials each
+    Then the credential definition is on the ledger with revocation support, written by the author and endorsed by the endorser
+    And the author reports the endorser's refusal of its revocation registry definition
+    And the author claims no registry of the credential definition that is not on the ledger
+
+  @REV-08
+  Scenario: a tails upload the tails server refuses leaves no registry claimed whose tails file is not served
+    Given the tails server refuses every upload
+    When the author makes a credential definition with revocation support, its registries of 4 credentials each
+    Then the credential definition is on the ledger with revocation support, written by the author and endorsed by the endorser
+    And the tails server refused an upload of the author, and the author claims no registry whose tails file it does not serve, for as long as the step bound

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { Given, Then, When } from '@cucumber/cucumber'
+import { After, Given, Then, When } from '@cucumber/cucumber'
 import type { LedgerTransaction } from '../agents/indy-pool/ledgerClient.js'
 import { tailsHashOf } from '../agents/tails-server/tailsFile.js'
-import { pollUntil } from '../common/waitFor.js'
+import { pollUntil, unlessTimedOut } from '../common/waitFor.js'
 import { ledgerOfRun, tailsServerOfRun } from '../runner/context.js'
 import { endorsedWrite, endorsement, schemaOf } from './support/endorsed.js'
+import { typePattern } from './support/trace.js'
 import type { IssuedCredential } from '../backchannels/capabilities.js'
 import type { ConformanceWorld, RegistryOnLedger } from './support/world.js'
 
 const AUTHOR = 'author'
+const ENDORSER = 'endorser'
 const REVOC_REG_DEF = '113'
 const REVOC_REG_ENTRY = '114'
 
@@ -321,4 +323,110 @@ async function registryEntries(
     seen: () => `read up to seqNo ${next - 1}; entries ${JSON.stringify(entries.map((e) => [e.seqNo, e.data.value]))}`,
   })
   return entries
+}
+
+Given(
+  'the endorser will refuse the next request to write a revocation registry definition',
+  function (this: ConformanceWorld) {
+    this.instrument(ENDORSER).arm({ name: 'refuse-ledger-write', txnType: REVOC_REG_DEF }, 'transactions/request')
+  },
+)
+
+Then(
+  "the author reports the endorser's refusal of its revocation registry definition",
+  async function (this: ConformanceWorld) {
+    const { credentialDefinitionId } = revocation(this)
+    const request = await this.instrument(ENDORSER).waitForTrace(
+      'inbound',
+      (e) =>
+        typePattern('transactions', 'request').test(e.type) &&
+        JSON.stringify(e.message).includes(credentialDefinitionId) &&
+        ledgerWriteOf(e.message)?.type === REVOC_REG_DEF,
+      `the author's request to write a registry of ${credentialDefinitionId} at the endorser`,
+      { timeoutMs: boundFor(this, 2) },
+    )
+    const transactionId = String(request.message.transaction_id)
+    this.observations.push(`the endorser refused the author's transaction ${transactionId}`)
+    await this.the(AUTHOR, 'endorsement').waitForState(transactionId, 'transaction_refused', this.wait)
+  },
+)
+
+Then(
+  'the author claims no registry of the credential definition that is not on the ledger',
+  async function (this: ConformanceWorld) {
+    for (const id of await claimedRegistries(this)) {
+      const onLedger = await ledgerOfRun()
+        .revocationRegistryDefinition(id, this.wait.timeoutMs)
+        .catch(() => undefined)
+      assert.ok(onLedger, `the author claims registry ${id}, which is not on the ledger`)
+    }
+  },
+)
+
+Given('the tails server refuses every upload', function (this: ConformanceWorld) {
+  const server = tailsServerOfRun()
+  this.tailsMark = server.events.mark()
+  server.refuseUploads({ status: 503, reason: 'the scenario has the tails server refuse every upload' })
+})
+
+Then(
+  'the tails server refused an upload of the author, and the author claims no registry whose tails file it does not serve, for as long as the step bound',
+  async function (this: ConformanceWorld) {
+    const server = tailsServerOfRun()
+    await server.events.waitFor({
+      pick: (e) => (e.kind === 'upload-refused' && e.imposed ? e : undefined),
+      since: this.tailsMark ?? 0,
+      timeoutMs: boundFor(this, 2),
+      awaited: 'an upload the tails server refused',
+    })
+    // The client retries, then gives up: a registry it then activates anyway shows within the bound.
+    const served = (hash: string) => server.files().some((f) => f.tailsHash === hash)
+    const violation = await unlessTimedOut(
+      pollUntil({
+        probe: async () => {
+          for (const id of await claimedRegistries(this)) {
+            const definition = await ledgerOfRun().client.getRevocationRegistryDefinition(id)
+            if (!definition || !served(definition.value.tailsHash)) return id
+          }
+          return undefined
+        },
+        timeoutMs: this.wait.timeoutMs,
+        awaited: 'a registry the author claims whose tails file the tails server does not serve',
+      }),
+    )
+    assert.equal(violation, undefined, `the author claims registry ${violation}, whose tails file is not served`)
+  },
+)
+
+After({ tags: '@revocation' }, function () {
+  tailsServerOfRun().acceptUploads()
+})
+
+/** The registries of the credential definition the author says are in use, with what it says of all of them noted. */
+async function claimedRegistries(world: ConformanceWorld): Promise<string[]> {
+  const { credentialDefinitionId } = revocation(world)
+  const author = world.the(AUTHOR, 'revocation')
+  const [registries, active] = await Promise.all([
+    author.registries(credentialDefinitionId),
+    author.activeRegistry(credentialDefinitionId),
+  ])
+  world.observations.push(`the author's registries: ${JSON.stringify(registries)}; active: ${active ?? 'none'}`)
+  // What says a registry is in use: askar's active or full, anoncreds' finished (registered), the active one.
+  return [
+    ...new Set([
+      ...registries.filter((r) => ['active', 'full', 'finished'].includes(r.state)).map((r) => r.id),
+      ...(active ? [active] : []),
+    ]),
+  ]
+}
+
+/** The ledger write a transactions request asks for (its `operation`), as text or as an object. */
+function ledgerWriteOf(message: Record<string, unknown>): { type?: string } | undefined {
+  const json = (message.messages_attach as { data?: { json?: unknown } } | undefined)?.data?.json
+  try {
+    const request = (typeof json === 'string' ? JSON.parse(json) : json) as { operation?: { type?: unknown } }
+    return request?.operation ? { type: String(request.operation.type) } : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -81,6 +81,8 @@ export class ConformanceWorld extends World<WorldParameters> {
     /** The credentials issued in this scenario, in order. */
     issued: IssuedCredential[]
   }
+  /** Where this scenario's events begin in the run's tails server log. */
+  tailsMark?: number
   /** Where this scenario's writes and read-backs begin in the run's ledger log, when the run has a ledger. */
   ledgerMark?: number
   /** What steps looked at (admin answers, store records, ledger read-backs), for the evidence of a failure. */

@@ -7,6 +7,7 @@ const BEHAVIOUR_FAULTS: ReadonlySet<Fault['name']> = new Set([
   'refuse-rotate',
   'endorse-another-request',
   'endorse-on-connection',
+  'refuse-ledger-write',
 ])
 
 interface Armed {
@@ -25,13 +26,19 @@ export class FaultInjector {
 
   /**
    * Removes and returns the faults armed for a message of this `protocol/name`: the wire faults for an
-   * outbound message, or (`behaviour`) the handling faults for an inbound one.
+   * outbound message, or (`behaviour`) the handling faults for an inbound one; only those `applies`
+   * takes for this message, the others stay armed.
    */
-  take(protocolAndName: string, kind: 'wire' | 'behaviour' = 'wire'): Fault[] {
+  take(
+    protocolAndName: string,
+    kind: 'wire' | 'behaviour' = 'wire',
+    applies: (f: Fault) => boolean = () => true,
+  ): Fault[] {
     const hit = this.armed.filter(
       (a) =>
         (!a.messageType || a.messageType === protocolAndName) &&
-        BEHAVIOUR_FAULTS.has(a.fault.name) === (kind === 'behaviour'),
+        BEHAVIOUR_FAULTS.has(a.fault.name) === (kind === 'behaviour') &&
+        applies(a.fault),
     )
     this.armed = this.armed.filter((a) => !hit.includes(a))
     return hit.map((a) => a.fault)

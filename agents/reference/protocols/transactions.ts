@@ -474,8 +474,24 @@ async function onRequest(agent: ReferenceAgent, ctx: InboundContext): Promise<vo
   if (!agent.transactions.autoEndorse.has(connection.id)) return
   // The request's own deadline (ACA-Py: "till when the transaction should be endorsed").
   const expires = Date.parse(String((m.timing as { expires_time?: unknown } | undefined)?.expires_time ?? ''))
-  if (expires <= Date.now()) await agent.transactions.refuse(record.id)
+  const txnType = ledgerWriteType(body)
+  const refused = agent.faults.take(
+    'transactions/request',
+    'behaviour',
+    (f) => f.name === 'refuse-ledger-write' && f.txnType === txnType,
+  )
+  if (expires <= Date.now() || refused.length > 0) await agent.transactions.refuse(record.id)
   else await agent.transactions.endorse(record.id)
+}
+
+/** The txn type of the ledger write a request asks for (`operation.type`), or undefined (write_did). */
+function ledgerWriteType(text: string): string | undefined {
+  try {
+    const type = (JSON.parse(text) as { operation?: { type?: unknown } }).operation?.type
+    return type === undefined ? undefined : String(type)
+  } catch {
+    return undefined
+  }
 }
 
 /**
