@@ -4,6 +4,7 @@ import { connectEngine } from '../common/docker/engine.js'
 import { containerProblem, parseLaunch } from '../runner/launch.js'
 import { benchConformance } from './conformance.js'
 import { benchEnvelope } from './envelope.js'
+import { benchRevocation } from './revocation.js'
 import { benchStore } from './store.js'
 import { benchTrustPing } from './trustPing.js'
 
@@ -51,4 +52,14 @@ console.log(
 )
 for (const [agent, ms] of Object.entries(run.passingByAgent)) {
   console.log(`time to verdict of a passing scenario with ${agent}: p50 ${ms} ms`)
+}
+
+if (process.getuid?.() === 0) {
+  for (const [author, named] of Object.entries(benchRevocation(['0.12.8', '1.7.0']))) {
+    for (const [name, m] of Object.entries(named)) {
+      console.log(`revocation, ${author} as author: ${name}: p50 ${m.p50} ms over ${m.count}`)
+    }
+  }
+} else {
+  console.log('revocation: not measured (the Indy pool needs root)')
 }

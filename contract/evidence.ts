@@ -8,6 +8,13 @@ export const UNTESTED_MEDIA_TYPE = 'application/vnd.didcomm-conformance.untested
 
 /** Attachments of this media type say that an agent of the scenario died or hung (an AgentFailure, as JSON). */
 export const AGENT_FAILURE_MEDIA_TYPE = 'application/vnd.didcomm-conformance.agent-failure+json'
+/** A duration a step measured (a Measurement), kept with the scenario in the cucumber reports for benchmarks. */
+export const MEASUREMENT_MEDIA_TYPE = 'application/vnd.didcomm-conformance.measurement+json'
+
+export interface Measurement {
+  name: string
+  ms: number
+}
 
 /** A failed scenario's evidence file: who played which role, what the reference agents saw, and the logs. */
 export interface Evidence {

@@ -4,9 +4,10 @@ import { After, Given, Then, When } from '@cucumber/cucumber'
 import type { LedgerTransaction } from '../agents/indy-pool/ledgerClient.js'
 import { tailsHashOf } from '../agents/tails-server/tailsFile.js'
 import { pollUntil, unlessTimedOut } from '../common/waitFor.js'
+import { MEASUREMENT_MEDIA_TYPE, type Measurement } from '../contract/evidence.js'
 import { ledgerOfRun, tailsServerOfRun } from '../runner/context.js'
 import { endorsedWrite, endorsement, schemaOf } from './support/endorsed.js'
-import { typePattern } from './support/trace.js'
+import { tracedBy, typePattern } from './support/trace.js'
 import type { IssuedCredential } from '../backchannels/capabilities.js'
 import type { ConformanceWorld, RegistryOnLedger } from './support/world.js'
 
@@ -120,10 +121,17 @@ Then(
 
 async function makeDefinition(world: ConformanceWorld, registrySize: number): Promise<void> {
   const tag = `rev${randomBytes(4).toString('hex')}`
+  const calledAt = Date.now()
   const made = await world
     .the(AUTHOR, 'revocation')
     .createRevocableCredentialDefinition(world.connection(AUTHOR), schemaOf(world).id, tag, registrySize)
-  world.revocation = { credentialDefinitionId: made.credentialDefinitionId, registrySize, registries: [], issued: [] }
+  world.revocation = {
+    credentialDefinitionId: made.credentialDefinitionId,
+    registrySize,
+    calledAt,
+    registries: [],
+    issued: [],
+  }
   world.observations.push(`the author made ${made.credentialDefinitionId} (registries of ${registrySize})`)
 }
 
@@ -177,6 +185,7 @@ async function registriesOnLedger(world: ConformanceWorld, count: number): Promi
       `read up to seqNo ${next - 1}; registries ${JSON.stringify(definitions.map((d) => [d.seqNo, d.data.id]))}; ` +
       `entries ${JSON.stringify([...entries].map(([id, e]) => [e.seqNo, id]))}`,
   })
+  measureSetup(world, count)
   state.registries = complete().map((d) => {
     const value = d.data.value as { maxCredNum: number; tailsHash: string; tailsLocation: string }
     const id = String(d.data.id)
@@ -287,7 +296,7 @@ async function issue(world: ConformanceWorld, count: number): Promise<void> {
         timeoutMs: boundFor(world, 3),
       },
     )
-    state.issued.push(credential)
+    state.issued.push({ ...credential, at: Date.now() })
     world.observations.push(`credential ${n}: ${credential.registryId} #${credential.index}`)
   }
 }
@@ -336,16 +345,27 @@ Then(
   "the author reports the endorser's refusal of its revocation registry definition",
   async function (this: ConformanceWorld) {
     const { credentialDefinitionId } = revocation(this)
-    const request = await this.instrument(ENDORSER).waitForTrace(
-      'inbound',
-      (e) =>
-        typePattern('transactions', 'request').test(e.type) &&
-        JSON.stringify(e.message).includes(credentialDefinitionId) &&
-        ledgerWriteOf(e.message)?.type === REVOC_REG_DEF,
-      `the author's request to write a registry of ${credentialDefinitionId} at the endorser`,
+    // The refuse the endorser sent names the author's transaction; the request it answers is the registry's.
+    const refuse = await this.instrument(ENDORSER).waitForTrace(
+      'outbound',
+      (e) => typePattern('transactions', 'refuse').test(e.type) && e.connectionId === this.connection(ENDORSER),
+      `the endorser's refusal of a request of the author's`,
       { timeoutMs: boundFor(this, 2) },
     )
-    const transactionId = String(request.message.transaction_id)
+    const transactionId = String(refuse.message.transaction_id)
+    const request = tracedBy(this, ENDORSER, 'inbound').find(
+      (e) => typePattern('transactions', 'request').test(e.type) && e.message.transaction_id === transactionId,
+    )
+    assert.ok(request, `no request of transaction ${transactionId} came to the endorser`)
+    assert.equal(
+      ledgerWriteOf(request.message)?.type,
+      REVOC_REG_DEF,
+      'the refused request is not a registry definition',
+    )
+    assert.ok(
+      JSON.stringify(request.message).includes(credentialDefinitionId),
+      `the refused request is not for a registry of ${credentialDefinitionId}`,
+    )
     this.observations.push(`the endorser refused the author's transaction ${transactionId}`)
     await this.the(AUTHOR, 'endorsement').waitForState(transactionId, 'transaction_refused', this.wait)
   },
@@ -428,5 +448,31 @@ function ledgerWriteOf(message: Record<string, unknown>): { type?: string } | un
     return request?.operation ? { type: String(request.operation.type) } : undefined
   } catch {
     return undefined
+  }
+}
+
+/**
+ * How long the agent took, for `npm run bench`: from the call that makes the credential definition to
+ * `count` registries with their entries on the ledger (its five writes, for two); once a registry has
+ * filled, from the last credential it took to the registries on the ledger.
+ */
+function measureSetup(world: ConformanceWorld, count: number): void {
+  const { calledAt, issued } = revocation(world)
+  const now = Date.now()
+  const measure = (m: Measurement) => world.attach(JSON.stringify(m), MEASUREMENT_MEDIA_TYPE)
+  if (issued.length === 0) {
+    measure({
+      name: `credential definition call to ${count} registries with entries on the ledger`,
+      ms: now - calledAt,
+    })
+    return
+  }
+  const switched = issued.findIndex((c) => c.registryId !== issued[0]?.registryId)
+  const filled = issued[switched - 1]
+  if (switched > 0 && filled) {
+    measure({
+      name: `last credential of a full registry to ${count} registries with entries on the ledger`,
+      ms: now - filled.at,
+    })
   }
 }

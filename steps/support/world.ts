@@ -75,11 +75,13 @@ export class ConformanceWorld extends World<WorldParameters> {
   revocation?: {
     credentialDefinitionId: string
     registrySize: number
+    /** When the call that makes the credential definition was made (ms since the epoch). */
+    calledAt: number
     /** Where the credential definition is on the ledger: its registries are written after it. */
     credentialDefinitionSeqNo?: number
     registries: RegistryOnLedger[]
-    /** The credentials issued in this scenario, in order. */
-    issued: IssuedCredential[]
+    /** The credentials issued in this scenario, in order, each with when its issue was done. */
+    issued: Array<IssuedCredential & { at: number }>
   }
   /** Where this scenario's events begin in the run's tails server log. */
   tailsMark?: number

@@ -128,6 +128,8 @@ export class Transactions {
    * endorses (endorser) or writes and acks (author) on it from now on.
    */
   async setJob(connectionId: string, job: TransactionJob, automaticIn?: 'author' | 'endorser'): Promise<void> {
+    // Taken already by its configuration (and told): a second transaction_my_job would only race the first at the peer.
+    if (automaticIn && this.myJobs.get(connectionId) === job) return
     if (automaticIn === 'endorser' && job === 'TRANSACTION_ENDORSER') this.autoEndorse.add(connectionId)
     if (automaticIn === 'author' && job === 'TRANSACTION_AUTHOR') this.autoWrite.add(connectionId)
     this.myJobs.set(connectionId, job)
