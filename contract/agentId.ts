@@ -10,6 +10,8 @@ export interface AgentRef {
 
 /** The variant whose driver is one tenant of a multitenant agent (`acapy@1.7.0~tenant`). */
 export const TENANT_VARIANT = 'tenant'
+/** The variant of ACA-Py on the `askar` wallet type, whatever its version's own (`acapy@1.7.0~askar`). */
+export const ASKAR_WALLET_VARIANT = 'askar'
 
 /** The family of the harness's own reference agent: the instrument beside every agent under test. */
 export const REFERENCE_FAMILY = 'reference'

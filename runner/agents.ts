@@ -9,7 +9,14 @@ import { ACAPY_VERSIONS, type AcapyVersion } from '../agents/acapy/versions.js'
 import { CREDO_VERSION_SPECS, CREDO_VERSIONS } from '../agents/credo/versions.js'
 import { acapyInstallProblem } from '../agents/acapy/install.js'
 import { ensureAskarLibrary } from '../agents/reference/native/askarLibrary.js'
-import { agentId, parseAgentId, REFERENCE_FAMILY, TENANT_VARIANT, type AgentRef } from '../contract/agentId.js'
+import {
+  agentId,
+  ASKAR_WALLET_VARIANT,
+  parseAgentId,
+  REFERENCE_FAMILY,
+  TENANT_VARIANT,
+  type AgentRef,
+} from '../contract/agentId.js'
 import packageJson from '../package.json' with { type: 'json' }
 import { containerOf, containerProblem, launchOf, type LaunchChoice } from './launch.js'
 
@@ -49,7 +56,11 @@ const families: Record<string, AgentFamily> = {
   },
   acapy: {
     versions: [...ACAPY_VERSIONS].sort(semver.rcompare),
-    variants: { [TENANT_VARIANT]: 'a tenant of a multitenant ACA-Py (a store per tenant) as the agent under test' },
+    variants: {
+      [TENANT_VARIANT]: 'a tenant of a multitenant ACA-Py (a store per tenant) as the agent under test',
+      [ASKAR_WALLET_VARIANT]:
+        'ACA-Py on the askar wallet type (the legacy /credential-definitions and /revocation routes) whatever its version’s own',
+    },
     create: (ref, instance, settings) => {
       const container = containerOf(ref, settings.launch)
       return new AcapyHost(ref, instance, {

@@ -47,12 +47,13 @@ describe('tenant tokens as the checks forge them', () => {
 })
 
 describe('agent ids with a variant', () => {
-  it('knows acapy@<version>~tenant and credo@<version>~tenant and refuses variants a family does not have', () => {
+  it('knows acapy@<version>~tenant, ~askar and credo@<version>~tenant and refuses variants a family does not have', () => {
     assert.deepEqual(resolveAgent('acapy@1.7.0~tenant'), { family: 'acapy', version: '1.7.0', variant: 'tenant' })
+    assert.deepEqual(resolveAgent('acapy@1.7.0~askar'), { family: 'acapy', version: '1.7.0', variant: 'askar' })
     assert.deepEqual(resolveAgent('acapy~tenant'), { family: 'acapy', version: '1.7.0', variant: 'tenant' })
     assert.throws(
       () => resolveAgent('acapy@1.7.0~wallet'),
-      /unknown variant "acapy@1.7.0~wallet" \(known: acapy@1.7.0~tenant\)/,
+      /unknown variant "acapy@1.7.0~wallet" \(known: acapy@1.7.0~tenant, acapy@1.7.0~askar\)/,
     )
     assert.deepEqual(resolveAgent('credo@0.5.19~tenant'), { family: 'credo', version: '0.5.19', variant: 'tenant' })
     assert.throws(() => resolveAgent('reference~tenant'), /unknown variant "reference~tenant" \(known: none\)/)

@@ -45,6 +45,8 @@ export interface AcapyLaunchOptions {
   multitenant?: { walletType: string }
   /** Run the agent as a container of this image (with `aca-py` on its PATH) instead of from the venv. */
   container?: { image: string }
+  /** `--wallet-type` instead of the version's own (`askar` for 1.7.0's legacy routes: the `~askar` variant). */
+  walletType?: string
 }
 
 export interface AcapyProcess {
@@ -159,7 +161,14 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   const args = ['start', '--label', opts.label]
   args.push('--inbound-transport', 'http', HOST, String(inboundPort), '--outbound-transport', 'http')
   args.push('--endpoint', inboundUrl, '--admin', HOST, String(adminPort))
-  args.push('--wallet-type', spec.walletType, '--wallet-name', walletName, '--wallet-key-derivation-method', 'RAW')
+  args.push(
+    '--wallet-type',
+    opts.walletType ?? spec.walletType,
+    '--wallet-name',
+    walletName,
+    '--wallet-key-derivation-method',
+    'RAW',
+  )
   // Fresh wallet per launch, opened again as it is on a restart; sqlite lives under $ACAPY_HOME (the askar
   // sqlite path ignores --wallet-storage-config).
   args.push('--auto-provision', '--log-level', 'info')

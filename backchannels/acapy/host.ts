@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { launchAcapy, type AcapyProcess } from '../../agents/acapy/launcher.js'
-import { agentId, TENANT_VARIANT, type AgentRef } from '../../contract/agentId.js'
+import { agentId, ASKAR_WALLET_VARIANT, TENANT_VARIANT, type AgentRef } from '../../contract/agentId.js'
 import type { AxiosError } from 'axios'
 import type { AgentDescription, AgentFailure } from '../../contract/summary.js'
 import { within } from '../../common/waitFor.js'
@@ -97,6 +97,7 @@ export class AcapyHost extends BaseHost {
           webhookUrl,
           version: this.ref.version,
           ...(this.settings.container ? { container: this.settings.container } : {}),
+          ...(this.ref.variant === ASKAR_WALLET_VARIANT ? { walletType: 'askar' } : {}),
           ...(resources.ledger ? { genesisFile: resources.ledger.genesisPath } : {}),
           extraArgs: [
             ...(this.settings.automaticIn ? this.automaticFlags(this.settings.automaticIn) : []),
@@ -249,6 +250,7 @@ export class AcapyHost extends BaseHost {
   }
 
   private anoncredsWallet(): boolean {
+    if (this.ref.variant === ASKAR_WALLET_VARIANT) return false
     return ACAPY_VERSION_SPECS[this.ref.version as AcapyVersion].walletType === 'askar-anoncreds'
   }
 
