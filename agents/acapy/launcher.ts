@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
+import { readFile, stat } from 'node:fs/promises'
 import path from 'node:path'
 import bs58 from 'bs58'
 import { spawnManaged, StartError, type Supervised } from '../../common/managedSpawn.js'
 import { ContainerProcess } from '../../common/docker/container.js'
 import { acapyImageTag } from './image.js'
 import { PortUnavailableError, reservePorts } from '../../common/ports.js'
-import { tailFile } from '../../common/tail.js'
 import type { StoreAccess } from '../../contract/storeSnapshot.js'
 import { ensureAcapyInstalled } from './install.js'
 import {
@@ -81,6 +81,9 @@ export interface AcapyProcess {
 
 export class AcapyLaunchError extends StartError {}
 
+/** ACA-Py could not bind the inbound or admin port the launch gave it. */
+class PortLost extends AcapyLaunchError {}
+
 const HOST = '127.0.0.1'
 const DEFAULT_READY_TIMEOUT_MS = 60_000
 const STOP_GRACE_MS = 5_000
@@ -89,12 +92,12 @@ function redactor(secrets: string[]): (text: string) => string {
   return (text) => secrets.reduce((acc, secret) => acc.replaceAll(secret, '[REDACTED]'), text)
 }
 
-/** Returns a description of a port-binding failure ACA-Py logged, if any. */
-function bindFailure(log: string): string | undefined {
+/** A port-binding failure ACA-Py logged, if any: the port, and a description. */
+function bindFailure(log: string): { port: number; text: string } | undefined {
   const exact = /error while attempting to bind on address \('([^']+)', (\d+)\): ([^\n]+)/.exec(log)
-  if (exact) return `port ${exact[2]} on ${exact[1]}: ${exact[3]}`
+  if (exact) return { port: Number(exact[2]), text: `port ${exact[2]} on ${exact[1]}: ${exact[3]}` }
   const generic = /Unable to start webserver with host '([^']+)' and port '(\d+)'/.exec(log)
-  if (generic) return `port ${generic[2]} on ${generic[1]}: could not bind`
+  if (generic) return { port: Number(generic[2]), text: `port ${generic[2]} on ${generic[1]}: could not bind` }
   return undefined
 }
 
@@ -142,7 +145,6 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   }
   const spec = ACAPY_VERSION_SPECS[requested]
   const bin = opts.container ? 'aca-py' : (await ensureAcapyInstalled({ version: requested, quiet: true })).bin
-  const [inboundPort, adminPort] = (await reserve(opts.inboundPort, opts.adminPort)) as [number, number]
   const id = randomBytes(4).toString('hex')
   const slug = opts.label.replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 40) || 'agent'
   const walletName = `${slug}-${id}`
@@ -156,11 +158,7 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
     ...(opts.walletSeed ? { 'wallet seed': opts.walletSeed } : {}),
     ...(opts.multitenant ? { 'JWT secret': randomBytes(32).toString('base64url') } : {}),
   }
-  const inboundUrl = `http://${HOST}:${inboundPort}`
-
   const args = ['start', '--label', opts.label]
-  args.push('--inbound-transport', 'http', HOST, String(inboundPort), '--outbound-transport', 'http')
-  args.push('--endpoint', inboundUrl, '--admin', HOST, String(adminPort))
   args.push(
     '--wallet-type',
     opts.walletType ?? spec.walletType,
@@ -202,19 +200,24 @@ export async function launchAcapy(opts: AcapyLaunchOptions): Promise<AcapyProces
   })
   if (opts.walletSeed) env.ACAPY_WALLET_SEED = opts.walletSeed
   if (opts.multitenant) env.ACAPY_MULTITENANT_JWT_SECRET = secrets['JWT secret']
-  return start({
-    opts: { ...opts, version: requested },
-    bin,
-    home,
-    walletName,
-    logFile,
-    inboundPort,
-    adminPort,
-    args,
-    env,
-    secrets,
-  })
+  // A port picked free can be taken by any process before ACA-Py binds it (an outgoing connection's
+  // ephemeral port, another agent starting): then the launch is tried again on other free ports.
+  const picked = opts.inboundPort === undefined && opts.adminPort === undefined
+  for (let attempt = 1; ; attempt++) {
+    const [inboundPort, adminPort] = (await reserve(opts.inboundPort, opts.adminPort)) as [number, number]
+    const listening = ['--inbound-transport', 'http', HOST, String(inboundPort), '--outbound-transport', 'http']
+    listening.push('--endpoint', `http://${HOST}:${inboundPort}`, '--admin', HOST, String(adminPort))
+    const plan = { opts: { ...opts, version: requested }, bin, home, walletName, logFile, inboundPort, adminPort }
+    try {
+      return await start({ ...plan, args: [...args.slice(0, 3), ...listening, ...args.slice(3)], env, secrets })
+    } catch (e) {
+      if (!picked || attempt >= PORT_ATTEMPTS || !(e instanceof PortLost)) throw e
+    }
+  }
 }
+
+/** How often a launch on ports the harness picked is tried when another process takes one first. */
+const PORT_ATTEMPTS = 3
 
 async function reserve(inbound: number | undefined, admin: number | undefined): Promise<number[]> {
   return reservePorts(HOST, [
@@ -264,18 +267,31 @@ async function start(plan: LaunchPlan): Promise<AcapyProcess> {
   const adminUrl = `http://${HOST}:${plan.adminPort}`
   const apiKey = plan.secrets['admin API key'] as string
   const redact = redactor(Object.values(plan.secrets))
+  // The log is appended to by every start of this agent: only what this start wrote tells of its ports.
+  const logStart = await stat(plan.logFile).then(
+    (s) => s.size,
+    () => 0,
+  )
+  const bound = async () =>
+    bindFailure((await readFile(plan.logFile).catch(() => Buffer.alloc(0))).subarray(logStart).toString())
   const proc = await supervise(plan, redact)
   // ACA-Py announces nothing before it is ready, so readiness is polled (bounded).
-  await proc.waitReady({
-    timeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
-    probe: async () => {
-      const ready = await isReady(adminUrl, inboundUrl)
-      // Read after the readiness check, so a bind failure logged just before readiness is not missed.
-      const bind = bindFailure(await tailFile(plan.logFile, 400))
-      if (bind) throw new Error(`cannot listen on ${bind}`)
-      return ready
-    },
-  })
+  try {
+    await proc.waitReady({
+      timeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+      probe: async () => {
+        const ready = await isReady(adminUrl, inboundUrl)
+        // Read after the readiness check, so a bind failure logged just before readiness is not missed.
+        const bind = await bound()
+        if (bind) throw new Error(`cannot listen on ${bind.text}`)
+        return ready
+      },
+    })
+  } catch (e) {
+    const lost = (await bound())?.port
+    if (lost === plan.inboundPort || lost === plan.adminPort) throw new PortLost((e as Error).message)
+    throw e
+  }
 
   let version: string
   try {
