@@ -153,36 +153,58 @@ async function definitionOnLedger(world: ConformanceWorld): Promise<void> {
 }
 
 /**
+ * Reads the domain ledger on from the credential definition (the author writes its registries and
+ * entries after it), giving each transaction to `take` once, until `done` (bounded by `timeoutMs`).
+ */
+async function readLedgerOn(
+  world: ConformanceWorld,
+  params: {
+    take: (txn: LedgerTransaction) => void
+    done: () => boolean
+    timeoutMs: number
+    awaited: string
+    seen: () => string
+  },
+): Promise<void> {
+  const start = revocation(world).credentialDefinitionSeqNo
+  if (start === undefined) throw new Error('the credential definition was not read back from the ledger first')
+  let next = start + 1
+  await pollUntil({
+    probe: async () => {
+      const found = await ledgerOfRun().transactionsFrom(next)
+      next += found.length
+      found.forEach(params.take)
+      return params.done() ? true : undefined
+    },
+    timeoutMs: params.timeoutMs,
+    awaited: params.awaited,
+    seen: () => `read up to seqNo ${next - 1}; ${params.seen()}`,
+  })
+}
+
+/**
  * The credential definition's registries on the ledger, each with its first entry, once `count` of them
  * are there: the author writes them after the credential definition, so the ledger is read on from it.
  */
 async function registriesOnLedger(world: ConformanceWorld, count: number): Promise<RegistryOnLedger[]> {
   const state = revocation(world)
-  const ledger = ledgerOfRun()
-  const start = state.credentialDefinitionSeqNo
-  if (start === undefined) throw new Error('the credential definition was not read back from the ledger first')
   const definitions: LedgerTransaction[] = []
   const entries = new Map<string, LedgerTransaction>()
-  let next = start + 1
   const complete = () => definitions.filter((d) => entries.has(String(d.data.id)))
-  await pollUntil({
-    probe: async () => {
-      const found = await ledger.transactionsFrom(next)
-      next += found.length
-      for (const txn of found) {
-        if (txn.type === REVOC_REG_DEF && txn.data.credDefId === state.credentialDefinitionId) definitions.push(txn)
-        // A registry id names its credential definition: <did>:4:<cred def id>:CL_ACCUM:<tag>.
-        const of = String(txn.data.revocRegDefId)
-        const ours = of.includes(`:4:${state.credentialDefinitionId}:`)
-        if (txn.type === REVOC_REG_ENTRY && ours && !entries.has(of)) entries.set(of, txn)
-      }
-      return complete().length >= count ? true : undefined
+  await readLedgerOn(world, {
+    take: (txn) => {
+      if (txn.type === REVOC_REG_DEF && txn.data.credDefId === state.credentialDefinitionId) definitions.push(txn)
+      // A registry id names its credential definition: <did>:4:<cred def id>:CL_ACCUM:<tag>.
+      const of = String(txn.data.revocRegDefId)
+      const ours = of.includes(`:4:${state.credentialDefinitionId}:`)
+      if (txn.type === REVOC_REG_ENTRY && ours && !entries.has(of)) entries.set(of, txn)
     },
+    done: () => complete().length >= count,
     // Per registry: its definition and its entry, each endorsed and written in turn.
     timeoutMs: boundFor(world, 2 * count),
     awaited: `${count} registries of ${state.credentialDefinitionId} on the ledger, each with an entry`,
     seen: () =>
-      `read up to seqNo ${next - 1}; registries ${JSON.stringify(definitions.map((d) => [d.seqNo, d.data.id]))}; ` +
+      `registries ${JSON.stringify(definitions.map((d) => [d.seqNo, d.data.id]))}; ` +
       `entries ${JSON.stringify([...entries].map(([id, e]) => [e.seqNo, id]))}`,
   })
   measureSetup(world, count)
@@ -316,20 +338,15 @@ async function registryEntries(
   registryId: string,
   enough: (entries: LedgerTransaction[]) => boolean,
 ): Promise<LedgerTransaction[]> {
-  const start = revocation(world).credentialDefinitionSeqNo
-  if (start === undefined) throw new Error('the credential definition was not read back from the ledger first')
   const entries: LedgerTransaction[] = []
-  let next = start + 1
-  await pollUntil({
-    probe: async () => {
-      const found = await ledgerOfRun().transactionsFrom(next)
-      next += found.length
-      entries.push(...found.filter((t) => t.type === REVOC_REG_ENTRY && t.data.revocRegDefId === registryId))
-      return enough(entries) ? true : undefined
+  await readLedgerOn(world, {
+    take: (txn) => {
+      if (txn.type === REVOC_REG_ENTRY && txn.data.revocRegDefId === registryId) entries.push(txn)
     },
+    done: () => enough(entries),
     timeoutMs: boundFor(world, 2),
     awaited: `an entry of ${registryId} on the ledger that revokes credentials`,
-    seen: () => `read up to seqNo ${next - 1}; entries ${JSON.stringify(entries.map((e) => [e.seqNo, e.data.value]))}`,
+    seen: () => `entries ${JSON.stringify(entries.map((e) => [e.seqNo, e.data.value]))}`,
   })
   return entries
 }
@@ -375,9 +392,8 @@ Then(
   'the author claims no registry of the credential definition that is not on the ledger',
   async function (this: ConformanceWorld) {
     for (const id of await claimedRegistries(this)) {
-      const onLedger = await ledgerOfRun()
-        .revocationRegistryDefinition(id, this.wait.timeoutMs)
-        .catch(() => undefined)
+      // Only "not there within the bound" is an answer here; any other error is the harness's.
+      const onLedger = await unlessTimedOut(ledgerOfRun().revocationRegistryDefinition(id, this.wait.timeoutMs))
       assert.ok(onLedger, `the author claims registry ${id}, which is not on the ledger`)
     }
   },
