@@ -13,7 +13,12 @@ import type {
   WaitOptions,
 } from '../contract/connections.js'
 import type { Fault } from '../contract/faults.js'
-import type { StorageLayout, StoreMigration, StoreSnapshot } from '../contract/storeSnapshot.js'
+import type {
+  InterruptedStoreMigration,
+  StorageLayout,
+  StoreMigration,
+  StoreSnapshot,
+} from '../contract/storeSnapshot.js'
 import type { AgentFailure } from '../contract/summary.js'
 import type { TraceEntry } from '../contract/trace.js'
 
@@ -203,11 +208,24 @@ export interface StoreInspection {
    */
   migrate(): Promise<StoreMigration>
   /**
-   * Puts back the store as it was before the harness first changed it (`createUnqualifiedDid`, `migrate`)
-   * and starts the agent on it again, so that what a migration scenario did reaches no later scenario.
+   * Stops the agent, copies its store, runs `store migrate` on the store as a child process and kills it
+   * (SIGKILL) once it has planned, while it writes; then migrates the store again and the copy without
+   * interruption, and starts the agent on the migrated store (NotOffered where the harness cannot).
+   * Returns the store before and after the kill, and both migrations' results.
+   */
+  migrateInterrupted(): Promise<InterruptedStoreMigration>
+  /**
+   * Puts back the store as it was before the harness first changed it (`backUp`, `createUnqualifiedDid`,
+   * `migrate`, `migrateInterrupted`) and starts the agent on it again, so that what a scenario did to
+   * the store reaches no later scenario.
    * Does nothing when nothing was changed.
    */
   restore(): Promise<void>
+  /**
+   * Keeps a copy of the store as it is now, once, for `restore()` to put back: a scenario is about to
+   * change the agent as a whole (a public DID) through the agent (NotOffered where it cannot be put back).
+   */
+  backUp(): Promise<void>
   /**
    * Makes the agent keep a DID as agents did before qualified DIDs: an unqualified (did:sov-style) DID
    * of a fresh key, posted nowhere, as connections/1.0 made them (NotOffered where the agent cannot).

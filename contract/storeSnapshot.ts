@@ -15,7 +15,7 @@ export interface StoreAccess {
 }
 
 /** A record layout the harness has schemas for (schemas/storage/<layout>/): the design's, or what an agent version writes. */
-export type StorageLayout = 'seed' | 'acapy-0.12.8' | 'acapy-1.7.0' | 'credo-0.5'
+export type StorageLayout = 'seed' | 'acapy-0.12.8' | 'acapy-1.7.0' | 'credo-0.5' | 'credo-0.6'
 
 export type Tags = Record<string, string | string[]>
 
@@ -82,6 +82,54 @@ export interface StoreMigration {
   /** Posted did:sov nyms that got a `nym` record. */
   nyms: string[]
   ms: number
+  /** Why the agent did not start again on the migrated store, when it did not (its own error and log tail). */
+  startFailure?: string
+}
+
+/** How a `store migrate` run killed once it had planned went; its stderr holds progress lines, no secrets. */
+export interface KilledMigration {
+  /** Its stderr, line by line, up to its end. */
+  lines: string[]
+  /** The line the kill followed, e.g. `planned 19 operations (1 nym records, 2 DIDs renamed)`. */
+  killedAfter: string
+  /** Operations it had planned. */
+  planned: number
+  /** From that line to the child's exit, and from its start to its exit. */
+  msToExit: number
+  ms: number
+}
+
+/** A reference migration killed while it wrote, run again, beside an uninterrupted migration of a copy of the same store. */
+export interface InterruptedStoreMigration {
+  /** The agent's store just before the killed run, and just after it. */
+  before: StoreSnapshot
+  kill: KilledMigration
+  killed: StoreSnapshot
+  rerun: { migration: StoreMigration; after: StoreSnapshot }
+  copy: { migration: StoreMigration; after: StoreSnapshot }
+}
+
+/** Where two snapshots hold different items or keys (by category and name, and by key name), one line each. */
+export function storeDifferences(
+  a: Pick<StoreSnapshot, 'items' | 'keys'>,
+  b: Pick<StoreSnapshot, 'items' | 'keys'>,
+  [nameA, nameB] = ['the first', 'the second'],
+): string[] {
+  const compare = <T>(what: string, x: T[], y: T[], id: (r: T) => string): string[] => {
+    const mx = new Map(x.map((r) => [id(r), JSON.stringify(r)]))
+    const my = new Map(y.map((r) => [id(r), JSON.stringify(r)]))
+    return [...new Set([...mx.keys(), ...my.keys()])].sort().flatMap((k) => {
+      const [vx, vy] = [mx.get(k), my.get(k)]
+      if (vx === vy) return []
+      if (vx === undefined) return [`${what} ${k} only in ${nameB}`]
+      if (vy === undefined) return [`${what} ${k} only in ${nameA}`]
+      return [`${what} ${k} differs`]
+    })
+  }
+  return [
+    ...compare('item', a.items, b.items, (i) => `${i.category}/${i.name}`),
+    ...compare('key', a.keys, b.keys, (k) => k.name),
+  ]
 }
 
 /** Keys of `before` that `after` no longer holds as they were (same name, algorithm, public key; still signing). */

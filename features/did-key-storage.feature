@@ -99,3 +99,9 @@ Feature: DID and key storage in Askar (the did / key / nym model)
       | numalgo    |
       | did:peer:4 |
       | did:peer:2 |
+
+  @DKS-10 @should @ledger @needs:endorsement:agent
+  Scenario: the agent's posted nym is stored as a nym record with the verkey the ledger holds
+    Given the agent has a DID on the ledger, written by the trustee and made public
+    When the agent's store is read
+    Then the store has a nym record named by the nym, with the verkey the ledger gives it

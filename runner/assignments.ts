@@ -65,13 +65,17 @@ export function instancesNeeded(assignments: Assignment[]): Map<string, number> 
   return needed
 }
 
-/** The scenarios of a role set that this assignment can run: @reference:<role> needs the reference agent there. */
+/**
+ * The scenarios of a role set that this assignment can run: @reference:<role> needs the reference agent
+ * there; @same-agent needs one agent id in every role (instances of it).
+ */
 export function assignmentTagExpression(assignment: Assignment, userTags: string | undefined): string {
   const parts = [`@roles:${assignment.roleSet.join(',')}`]
   if (userTags?.trim()) parts.unshift(`(${userTags})`)
   for (const role of assignment.roleSet) {
     if (!isReference(assignment.agents[role] as string)) parts.push(`not @reference:${role}`)
   }
+  if (new Set(Object.values(assignment.agents)).size > 1) parts.push('not @same-agent')
   return parts.join(' and ')
 }
 

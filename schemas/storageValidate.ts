@@ -11,6 +11,8 @@ const STORAGE_SCHEMAS = [
   'acapy-1.7.0/key',
   'credo-0.5/did-record',
   'credo-0.5/key',
+  'credo-0.6/did-record',
+  'credo-0.6/key',
   'seed/did',
   'seed/key-bound',
   'seed/key-didcomm-v1',
@@ -24,6 +26,7 @@ const ITEM_KINDS: Record<StorageLayout, Readonly<Record<string, string>>> = {
   'acapy-0.12.8': { did: 'did' },
   'acapy-1.7.0': { did: 'did' },
   'credo-0.5': { DidRecord: 'did-record' },
+  'credo-0.6': { DidRecord: 'did-record' },
 }
 
 let compiled: Map<string, ValidateFunction> | undefined

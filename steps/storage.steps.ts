@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { Given, Then, When } from '@cucumber/cucumber'
 import type { PeerDidNumalgo } from '../contract/connections.js'
 import type { StoreSnapshot } from '../contract/storeSnapshot.js'
+import { ledgerOfRun } from '../runner/context.js'
 import { connect } from './support/connect.js'
 import {
   boundKeyStored,
@@ -11,6 +12,7 @@ import {
   didRecordQualified,
   didRecordShape,
   keysHoldTheirNames,
+  nymRecordStored,
   observedDid,
   unboundKeysNamedByMultikey,
   x25519Derived,
@@ -43,9 +45,23 @@ Given(
   },
 )
 
+Given(
+  'the agent has a DID on the ledger, written by the trustee and made public',
+  async function (this: ConformanceWorld) {
+    // A public DID changes the agent as a whole: the store is put back after the scenario.
+    await this.the(AGENT, 'store').backUp()
+    const did = await this.the(AGENT, 'endorsement').ledgerDid('endorser', '')
+    // The ledger's word on the nym, read back with the harness's own client, not the agent's.
+    const nym = await ledgerOfRun().nym(did)
+    if (!nym?.verkey) throw new Error(`the ledger has no verkey for ${did}`)
+    this.storage = { posted: { nym: did, verkey: nym.verkey } }
+    this.observations.push(`the agent's posted nym ${did}, verkey on the ledger ${nym.verkey}`)
+  },
+)
+
 When("the agent's store is read", async function (this: ConformanceWorld) {
   const snapshot = await this.the(AGENT, 'store').snapshot()
-  storage(this).snapshot = snapshot
+  this.storage = { ...this.storage, snapshot }
   this.observations.push(
     `the agent's store (profile ${snapshot.profile}): ${snapshot.items.length} items, ${snapshot.keys.length} keys`,
   )
@@ -54,16 +70,15 @@ When("the agent's store is read", async function (this: ConformanceWorld) {
 type Check = (s: StoreSnapshot, o: ObservedDid) => Verdict
 
 function holds(world: ConformanceWorld, statement: string, check: Check): void {
-  const { observed, snapshot } = storage(world)
+  const { observed, snapshot } = world.storage ?? {}
+  if (!observed) throw new Error("no DID of the agent's has been observed in this scenario")
   if (!snapshot) throw new Error("the agent's store has not been read in this scenario")
-  const verdict = check(snapshot, observed)
-  world.observations.push(...verdict.detail.map((d) => `${statement}: ${d}`))
-  assert.ok(verdict.holds, `${statement} does not hold in the agent's store:\n  ${verdict.detail.join('\n  ')}`)
+  record(world, statement, check(snapshot, observed))
 }
 
-function storage(world: ConformanceWorld): NonNullable<ConformanceWorld['storage']> {
-  if (!world.storage) throw new Error("no DID of the agent's has been observed in this scenario")
-  return world.storage
+function record(world: ConformanceWorld, statement: string, verdict: Verdict): void {
+  world.observations.push(...verdict.detail.map((d) => `${statement}: ${d}`))
+  assert.ok(verdict.holds, `${statement} does not hold in the agent's store:\n  ${verdict.detail.join('\n  ')}`)
 }
 
 const STEPS: Array<[pattern: string, statement: string, check: Check]> = [
@@ -107,3 +122,13 @@ for (const [pattern, statement, check] of STEPS) {
     holds(this, statement, check)
   })
 }
+
+Then(
+  'the store has a nym record named by the nym, with the verkey the ledger gives it',
+  function (this: ConformanceWorld) {
+    const { posted, snapshot } = this.storage ?? {}
+    if (!posted) throw new Error('the agent has no posted nym in this scenario')
+    if (!snapshot) throw new Error("the agent's store has not been read in this scenario")
+    record(this, 'DKS-10', nymRecordStored(snapshot, posted))
+  },
+)

@@ -51,7 +51,19 @@ describe('role assignments', () => {
     const [, refInviter] = assignmentsFor([['inviter', 'invitee']], ['reference@0.1.0', 'acapy@1.7.0'])
     assert.equal(
       assignmentTagExpression(refInviter!, '@connection'),
-      '(@connection) and @roles:inviter,invitee and not @reference:invitee',
+      '(@connection) and @roles:inviter,invitee and not @reference:invitee and not @same-agent',
+    )
+  })
+
+  it('runs @same-agent scenarios only where one agent id plays every role', () => {
+    const assignments = assignmentsFor([['agent', 'peer']], ['reference@0.1.0', 'acapy@1.7.0'])
+    const same = assignments.filter((a) => !assignmentTagExpression(a, undefined).includes('not @same-agent'))
+    assert.deepEqual(
+      same.map((a) => Object.values(a.agents)),
+      [
+        ['reference@0.1.0', 'reference@0.1.0'],
+        ['acapy@1.7.0', 'acapy@1.7.0'],
+      ],
     )
   })
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -7,10 +6,11 @@ import { after, describe, it } from 'node:test'
 import { migrateStore } from '../agents/reference/storage/migration/apply.js'
 import { peer4FromVerkey } from '../agents/reference/storage/migration/plan.js'
 import { snapshotStore } from '../backchannels/store/askarSnapshot.js'
-import { tagValues, type StoreSnapshot } from '../contract/storeSnapshot.js'
+import { killMigrationOncePlanned } from '../backchannels/store/killedMigration.js'
+import { storeDifferences, tagValues, type StoreSnapshot } from '../contract/storeSnapshot.js'
 import { verkeyToDidKey } from '../didcomm/multikey.js'
 import { layoutSchemaFor, validateStored } from '../schemas/storageValidate.js'
-import { CLI, cli } from './support/cli.js'
+import { cli } from './support/cli.js'
 import { writeOldLayoutStore } from './support/oldLayoutStore.js'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'migration-test-'))
@@ -108,25 +108,16 @@ describe('the reference migration (store migrate)', () => {
     const fixture = await writeOldLayoutStore(path.join(dir, 'killed.sqlite'), 300)
     const reference = path.join(dir, 'killed-reference.sqlite')
     copyFileSync(fixture.access.sqlitePath, reference)
-    const env = { ...process.env, DIDCOMM_CONFORMANCE_STORE_KEY: fixture.access.passKey }
-    const child = spawn(process.execPath, [CLI, 'store', 'migrate', fixture.access.sqlitePath], { env })
+    const before = await state(fixture.access)
     // Killed once it has planned, while it writes its transaction.
-    await new Promise<void>((resolve) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('planned')) {
-          child.kill('SIGKILL')
-          resolve()
-        }
-      })
-      child.on('exit', () => resolve())
-    })
-    await new Promise((resolve) => child.once('exit', resolve))
+    const killed = await killMigrationOncePlanned(fixture.access)
+    assert.ok(killed.planned > 0, killed.lines.join('\n'))
     const untouched = await state(fixture.access)
+    assert.deepEqual(storeDifferences(before, untouched), [])
     await migrateStore(fixture.access)
     await migrateStore({ ...fixture.access, sqlitePath: reference })
     const [rerun, whole] = [await state(fixture.access), await state({ ...fixture.access, sqlitePath: reference })]
-    assert.deepEqual(rerun.items, whole.items)
-    assert.deepEqual(rerun.keys, whole.keys)
+    assert.deepEqual(storeDifferences(rerun, whole), [])
     assert.ok(
       untouched.items.some((i) => i.category === 'did' && !i.name.startsWith('did:')),
       'the kill left the old model',

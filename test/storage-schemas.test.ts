@@ -139,6 +139,15 @@ describe('storage verdicts', () => {
     const acapyKey = record('acapy-0.12.8/key', 'valid', 'public-did-key.json')
     assert.equal(validateStored('seed/key-didcomm-v1', acapyKey).valid, false)
   })
+
+  it('tell Credo 0.5 from 0.6: keys named by public key or by UUID, created DID records without or with key links', () => {
+    const created = record('credo-0.6/did-record', 'valid', 'created-peer4.json')
+    assert.deepEqual(validateStored('credo-0.5/did-record', created).errors, [
+      "/value must NOT have additional properties 'keys'",
+    ])
+    assert.equal(validateStored('credo-0.5/key', record('credo-0.6/key', 'valid', 'ed25519.json')).valid, false)
+    assert.equal(validateStored('credo-0.6/key', record('credo-0.5/key', 'valid', 'ed25519.json')).valid, false)
+  })
 })
 
 describe('layoutSchemaFor', () => {
@@ -176,6 +185,7 @@ describe('layoutSchemaFor', () => {
     )
     assert.equal(layoutSchemaFor('acapy-1.7.0', key('did:web:example.org#key-1')), 'acapy-1.7.0/key')
     assert.equal(layoutSchemaFor('credo-0.5', key('HZ1u5YoiddedbJAkyhBpZx3qK9kFqbNN3pcre3ua2V7C')), 'credo-0.5/key')
+    assert.equal(layoutSchemaFor('credo-0.6', key('d9bbc920-da84-4617-b04a-88bb29310672')), 'credo-0.6/key')
   })
 
   it('maps item categories per layout', () => {
@@ -184,12 +194,14 @@ describe('layoutSchemaFor', () => {
     assert.equal(layoutSchemaFor('acapy-0.12.8', item('did')), 'acapy-0.12.8/did')
     assert.equal(layoutSchemaFor('acapy-1.7.0', item('did')), 'acapy-1.7.0/did')
     assert.equal(layoutSchemaFor('credo-0.5', item('DidRecord')), 'credo-0.5/did-record')
+    assert.equal(layoutSchemaFor('credo-0.6', item('DidRecord')), 'credo-0.6/did-record')
   })
 
   it('gives undefined for a category the layout has no schema for', () => {
     assert.equal(layoutSchemaFor('acapy-1.7.0', item('connection')), undefined)
     assert.equal(layoutSchemaFor('acapy-0.12.8', item('nym')), undefined)
     assert.equal(layoutSchemaFor('credo-0.5', item('did')), undefined)
+    assert.equal(layoutSchemaFor('credo-0.6', item('did')), undefined)
     assert.equal(layoutSchemaFor('seed', item('DidRecord')), undefined)
     assert.equal(layoutSchemaFor('seed', item('constructor')), undefined)
   })

@@ -25,6 +25,7 @@ export const CREDO_VERSION_SPECS: Record<string, CredoVersionSpec> = {
     installProblem: credo06InstallProblem,
     readyTimeoutMs: 60_000,
     noTenancy: 'no @credo-ts/tenants is published for the 0.6 line (only 0.5.11, 0.7.0 and 0.7.1)',
+    storageLayout: 'credo-0.6',
   },
   '0.5.19': {
     entry: path.join(import.meta.dirname, 'agentProcess.ts'),

@@ -60,6 +60,11 @@ export class LedgerIdentity {
     return new LedgerIdentity(Key.generate(KeyAlgorithm.Ed25519))
   }
 
+  /** The Indy DID of an Ed25519 key an agent already holds (in its store). */
+  static fromKey(key: Key): LedgerIdentity {
+    return new LedgerIdentity(key)
+  }
+
   /** The signature over the request's signature input (indy's canonical serialisation of its fields). */
   signatureFor(request: IndyVdrRequest): Uint8Array {
     return this.key.signMessage({ message: Buffer.from(request.signatureInput, 'utf8') })

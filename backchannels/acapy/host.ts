@@ -271,11 +271,10 @@ export class AcapyHost extends BaseHost {
       layout: ACAPY_VERSION_SPECS[this.ref.version as AcapyVersion].storageLayout,
       whileStopped: async (work) => {
         this.restarting = true
-        try {
-          this.process = await (this.process as AcapyProcess).restart(work)
-        } finally {
-          this.restarting = false
-        }
+        // A start that fails on what `work` left (a store the agent cannot run on) leaves the agent down
+        // on purpose, not gone: `restarting` stays set until a later restart (the store put back) succeeds.
+        this.process = await (this.process as AcapyProcess).restart(work)
+        this.restarting = false
         this.watch(this.process)
       },
       // A local DID of method sov: unqualified and unposted, as connections/1.0 made them.
@@ -338,6 +337,7 @@ export class AcapyHost extends BaseHost {
    * means it exited, which its exit (awaited, bounded) tells apart from a closed port.
    */
   private async unreachable(what: string, error: AxiosError): Promise<AgentFailure | undefined> {
+    if (this.restarting) return this.failure
     if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT') {
       const detail = `stopped answering (no answer to "${what}" within ${this.settings.timeoutMs} ms)`
       this.agentFailed('agent-unresponsive', detail, this.failWaits)

@@ -2,7 +2,8 @@ import type { ReferenceAgent } from '../../agents/reference/agent.js'
 import { createInvitation, receiveInvitation } from '../../agents/reference/protocols/outOfBand.js'
 // The connection vocabulary of the RFCs, as every adapter speaks it.
 import * as rfc from '../../contract/connections.js'
-import type { Connections } from '../capabilities.js'
+import { DIDEXCHANGE_1_1 } from '../../didcomm/messageType.js'
+import { NotOffered, type Connections } from '../capabilities.js'
 import { toInfo, waitForConnection } from './waits.js'
 
 export class ReferenceConnections implements Connections {
@@ -12,6 +13,13 @@ export class ReferenceConnections implements Connections {
   ) {}
 
   createInvitation(options: rfc.CreateInvitationOptions = {}): Promise<rfc.InvitationResult> {
+    const handshakes = options.handshakeProtocols ?? [DIDEXCHANGE_1_1]
+    // A DID Exchange 1.0 requester may use an unqualified DID known only from its attached document.
+    if (!handshakes.includes(DIDEXCHANGE_1_1)) {
+      throw new NotOffered(
+        `the reference agent invites with DID Exchange 1.1 only: it resolves no unqualified DIDs (${handshakes.join(', ')} asked)`,
+      )
+    }
     return createInvitation(this.agent, options)
   }
 

@@ -35,9 +35,12 @@ export class ReferenceEndorsement implements Endorsement {
   ) {}
 
   async ledgerDid(role: 'author' | 'endorser', _connectionId: string, options: { withoutRole?: boolean } = {}) {
-    const identity = this.agent.transactions.newIdentity(role)
+    // The key lives in the agent's store, so the posted nym is kept there as the storage design lays out.
+    const { key } = await this.agent.wallet.createKey()
+    const identity = this.agent.transactions.newIdentity(role, key)
     const ledgerRole = role === 'endorser' && !options.withoutRole ? 'ENDORSER' : undefined
     await this.ledger.registerNym(identity.did, identity.verkey, ledgerRole)
+    await this.agent.wallet.keepPostedNym(identity.did, identity.verkey)
     return identity.did
   }
 

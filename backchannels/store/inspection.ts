@@ -6,6 +6,7 @@ import { migrateStore } from '../../agents/reference/storage/migration/apply.js'
 import { sqliteUri } from '../../common/askarStore.js'
 import {
   STORES_DIR,
+  type InterruptedStoreMigration,
   type StorageLayout,
   type StoreAccess,
   type StoreMigration,
@@ -13,6 +14,7 @@ import {
 } from '../../contract/storeSnapshot.js'
 import { NotOffered, type StoreInspection } from '../capabilities.js'
 import { snapshotStore } from './askarSnapshot.js'
+import { killMigrationOncePlanned } from './killedMigration.js'
 
 export interface AskarStoreOptions {
   access: () => Promise<StoreAccess>
@@ -26,6 +28,23 @@ export interface AskarStoreOptions {
 }
 
 const BACKUP_FILE = 'store.sqlite'
+
+/**
+ * Copies an SQLite store with its WAL and shared-memory files, or without them where `from` has none:
+ * those left at `to` would otherwise be replayed over the copy.
+ */
+function copyStoreFiles(from: string, to: string): void {
+  for (const suffix of ['', '-wal', '-shm']) {
+    rmSync(to + suffix, { force: true })
+    if (existsSync(from + suffix)) copyFileSync(from + suffix, to + suffix)
+  }
+}
+
+/** The reference migration in this process, as a step reports it. */
+async function migrateInProcess(access: StoreAccess): Promise<StoreMigration> {
+  const { plan, ms } = await migrateStore(access)
+  return { operations: plan.operations.length, renamed: plan.renamed, nyms: plan.nyms, ms }
+}
 
 /** Store inspection for any agent whose store is an Askar SQLite file the host can name with its key. */
 export class AskarStoreInspection implements StoreInspection {
@@ -54,17 +73,68 @@ export class AskarStoreInspection implements StoreInspection {
   }
 
   async migrate(): Promise<StoreMigration> {
-    const { whileStopped } = this.options
-    if (typeof whileStopped === 'string') throw new NotOffered(whileStopped)
     const access = await this.options.access()
     let migration: StoreMigration | undefined
     await this.keepBackup(access)
     this.migrated = true
-    await whileStopped(async () => {
-      const { plan, ms } = await migrateStore(access)
-      migration = { operations: plan.operations.length, renamed: plan.renamed, nyms: plan.nyms, ms }
+    const startFailure = await this.migrateWhileStopped(async () => {
+      migration = await migrateInProcess(access)
     })
-    return migration as StoreMigration
+    return { ...(migration as StoreMigration), ...(startFailure ? { startFailure } : {}) }
+  }
+
+  /**
+   * Runs `migrate` with the agent stopped. An agent that cannot start on the migrated store is a
+   * finding about the agent, not a failed migration: the store is there to check, so the reason is
+   * returned. `restore()` starts the agent again on the store as it was.
+   */
+  private async migrateWhileStopped(migrate: () => Promise<void>): Promise<string | undefined> {
+    const { whileStopped } = this.options
+    if (typeof whileStopped === 'string') throw new NotOffered(whileStopped)
+    let migrated = false
+    try {
+      await whileStopped(async () => {
+        await migrate()
+        migrated = true
+      })
+      return undefined
+    } catch (e) {
+      if (!migrated) throw e
+      return (e as Error).message
+    }
+  }
+
+  async migrateInterrupted(): Promise<InterruptedStoreMigration> {
+    const { whileStopped, who } = this.options
+    if (typeof whileStopped === 'string') throw new NotOffered(whileStopped)
+    const access = await this.options.access()
+    await this.keepBackup(access)
+    const dir = mkdtempSync(path.join(tmpdir(), 'store-copy-'))
+    const copy = { ...access, sqlitePath: path.join(dir, BACKUP_FILE) }
+    let run: InterruptedStoreMigration | undefined
+    try {
+      const startFailure = await this.migrateWhileStopped(async () => {
+        copyStoreFiles(access.sqlitePath, copy.sqlitePath)
+        const before = await this.snapshot()
+        this.migrated = true
+        const kill = await killMigrationOncePlanned(access)
+        const killed = await this.snapshot()
+        const rerun = await migrateInProcess(access)
+        const copied = await migrateInProcess(copy)
+        run = {
+          before,
+          kill,
+          killed,
+          rerun: { migration: rerun, after: await this.snapshot() },
+          // Not filed with the agent's snapshots: it is not the agent's store.
+          copy: { migration: copied, after: await snapshotStore(copy, who) },
+        }
+      })
+      if (startFailure && run) run.rerun.migration.startFailure = startFailure
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    return run as InterruptedStoreMigration
   }
 
   async restore(): Promise<void> {
@@ -72,15 +142,7 @@ export class AskarStoreInspection implements StoreInspection {
     const backup = this.backup
     if (!backup || typeof whileStopped === 'string') return
     const { sqlitePath } = await this.options.access()
-    await whileStopped(async () => {
-      // With its WAL and shared-memory files, or without them where the copy has none: the live store's
-      // would otherwise be replayed over the copy.
-      for (const suffix of ['', '-wal', '-shm']) {
-        const from = path.join(backup, BACKUP_FILE + suffix)
-        rmSync(sqlitePath + suffix, { force: true })
-        if (existsSync(from)) copyFileSync(from, sqlitePath + suffix)
-      }
-    })
+    await whileStopped(async () => copyStoreFiles(path.join(backup, BACKUP_FILE), sqlitePath))
     rmSync(backup, { recursive: true, force: true })
     this.backup = undefined
     this.migrated = false
@@ -109,6 +171,12 @@ export class AskarStoreInspection implements StoreInspection {
       await store.close()
     }
     this.backup = dir
+  }
+
+  async backUp(): Promise<void> {
+    const { whileStopped } = this.options
+    if (typeof whileStopped === 'string') throw new NotOffered(whileStopped)
+    await this.keepBackup(await this.options.access())
   }
 
   async createUnqualifiedDid(): Promise<{ did: string; verkey: string }> {

@@ -3,11 +3,9 @@ import type { PeerDidNumalgo, WaitOptions } from '../../contract/connections.js'
 import { DIDEXCHANGE_1_1 } from '../../didcomm/messageType.js'
 import type { ConformanceWorld } from './world.js'
 
-/** The first role invites with out-of-band 1.1 and DID Exchange 1.1; the invitation is kept on the world. */
-export async function invite(world: ConformanceWorld, inviterRole: string): Promise<void> {
-  world.invitation = await world
-    .the(inviterRole, 'connections')
-    .createInvitation({ handshakeProtocols: [DIDEXCHANGE_1_1] })
+/** The first role invites with out-of-band 1.1 and DID Exchange 1.1 (or `handshake`); the invitation is kept on the world. */
+export async function invite(world: ConformanceWorld, inviterRole: string, handshake = DIDEXCHANGE_1_1): Promise<void> {
+  world.invitation = await world.the(inviterRole, 'connections').createInvitation({ handshakeProtocols: [handshake] })
 }
 
 export async function accept(

@@ -205,3 +205,48 @@ function toX25519(verkey: string): string {
     ed.handle.free()
   }
 }
+
+/** A posted nym as the ledger holds it: the harness's own GET_NYM read-back. */
+export interface PostedNym {
+  nym: string
+  verkey: string
+}
+
+/**
+ * DKS-10: the posted nym is a `nym` record named by the nym (schema seed/nym), its value and tag naming
+ * the verkey the ledger holds, and the store holds that key.
+ */
+export function nymRecordStored(s: StoreSnapshot, posted: PostedNym): Verdict {
+  const record = s.items.find((i) => i.category === 'nym' && i.name === posted.nym)
+  if (!record) {
+    const kept = s.items.filter((i) => i.name === posted.nym || i.name === `did:sov:${posted.nym}`)
+    return {
+      holds: false,
+      detail: [
+        `no nym record named ${posted.nym}`,
+        ...kept.map((i) => `the nym is kept as a ${i.category} record named ${i.name}`),
+        `categories in the store: ${[...new Set(s.items.map((i) => i.category))].join(', ')}`,
+      ],
+    }
+  }
+  const shape = validateStored('seed/nym', record)
+  const value = record.value as { nym?: unknown; verkey?: unknown }
+  const problems = [
+    ...(shape.valid ? [] : shape.errors),
+    ...(value.nym === posted.nym ? [] : [`its value names nym ${String(value.nym)}`]),
+    ...(value.verkey === posted.verkey
+      ? []
+      : [`its value names verkey ${String(value.verkey)}, the ledger ${posted.verkey}`]),
+    ...(tagValues(record.tags, 'verkey').includes(posted.verkey)
+      ? []
+      : [`its verkey tag does not name ${posted.verkey}`]),
+    ...(s.keys.some((k) => k.publicKey === posted.verkey) ? [] : [`no key entry holds ${posted.verkey}`]),
+  ]
+  return {
+    holds: problems.length === 0,
+    detail: [
+      `nym record ${record.name}: ${JSON.stringify(record.value)} tags ${JSON.stringify(record.tags)}`,
+      ...problems,
+    ],
+  }
+}

@@ -10,10 +10,10 @@ import type {
   Tenant,
 } from '../../backchannels/capabilities.js'
 import type { InvitationResult } from '../../contract/connections.js'
-import type { StoreMigration, StoreSnapshot } from '../../contract/storeSnapshot.js'
+import type { InterruptedStoreMigration, StoreMigration, StoreSnapshot } from '../../contract/storeSnapshot.js'
 import type { TraceEntry } from '../../contract/trace.js'
 import { driverOf } from '../../runner/context.js'
-import type { ObservedDid } from './didKeyModel.js'
+import type { ObservedDid, PostedNym } from './didKeyModel.js'
 
 export interface WorldParameters {
   /** Role name → agent instance, e.g. `{ inviter: 'reference@0.1.0-1', invitee: 'acapy@1.7.0-1' }`. */
@@ -48,11 +48,14 @@ export class ConformanceWorld extends World<WorldParameters> {
     observations: string[]
   }
   /** DID and key storage: the agent's DID as the peer observed it, and the agent's store as the harness read it. */
-  storage?: { observed: ObservedDid; snapshot?: StoreSnapshot }
+  storage?: { observed?: ObservedDid; posted?: PostedNym; snapshot?: StoreSnapshot }
   /** DID and key storage migration: the DID the agent kept unqualified, and each migration's before and after. */
   migration?: {
-    unqualified: { did: string; verkey: string }
+    /** The DID the agent kept unqualified, where the scenario made one. */
+    unqualified?: { did: string; verkey: string }
     runs: Array<{ before: StoreSnapshot; result: StoreMigration; after: StoreSnapshot }>
+    /** A migration killed while it wrote and run again, beside an uninterrupted one of a copy. */
+    interrupted?: InterruptedStoreMigration
   }
   /** Transaction endorsement: both parties' ledger DIDs, the schema asked for, and each side's transaction id. */
   endorsement?: {

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto'
 import { isDeepStrictEqual } from 'node:util'
 import { parse as parseLossless, stringify as stringifyLossless } from 'lossless-json'
 import { CustomRequest, type IndyVdrRequest } from '@hyperledger/indy-vdr-nodejs'
+import type { Key } from '@openwallet-foundation/askar-nodejs'
 import { EventLog } from '../../../common/eventLog.js'
 import { newMessage, type DidCommMessage } from '../../../didcomm/message.js'
 import { messageTypeUri } from '../../../didcomm/messageType.js'
@@ -80,9 +81,12 @@ export class Transactions {
     private readonly genesis: string | undefined,
   ) {}
 
-  /** A fresh Ed25519 key and its Indy DID for the role; the ledger must learn of it from someone with the right. */
-  newIdentity(role: 'author' | 'endorser'): LedgerIdentity {
-    const identity = LedgerIdentity.generate()
+  /**
+   * The Indy DID of `key` (else of a fresh Ed25519 key) for the role; the ledger must learn of it from
+   * someone with the right.
+   */
+  newIdentity(role: 'author' | 'endorser', key?: Key): LedgerIdentity {
+    const identity = key ? LedgerIdentity.fromKey(key) : LedgerIdentity.generate()
     this.identities.set(role, identity)
     return identity
   }

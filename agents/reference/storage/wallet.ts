@@ -97,6 +97,8 @@ export class AgentWallet {
     verificationMethodIds: string[]
     relationships: string[]
     metadata?: Record<string, unknown>
+    /** A posted Indy nym of the key, kept as the design's `nym` record in the same transaction. */
+    nym?: string
   }): Promise<void> {
     const key = this.requireKey(params.verkey)
     const method = params.did.split(':')[1] ?? ''
@@ -110,12 +112,36 @@ export class AgentWallet {
       await session.insertKey({ name: params.verkey, key, tags: { did: params.did } })
       const value: DidRecordValue = { method, metadata: params.metadata ?? {} }
       await session.insert({ category: 'did', name: params.did, value: JSON.stringify(value), tags: { method } })
+      if (params.nym) {
+        const nym = { nym: params.nym, verkey: params.verkey, metadata: params.metadata ?? {} }
+        await session.insert({
+          category: 'nym',
+          name: params.nym,
+          value: JSON.stringify(nym),
+          tags: { verkey: params.verkey },
+        })
+      }
       await session.removeKey({ name: multikey })
       await session.commit()
     } catch (e) {
       await session.rollback()
       throw e
     }
+  }
+  /**
+   * A nym the ledger holds for one of this agent's keys, stored as the design's Nym Storage and its
+   * migration of posted did:sov lay it out: a `nym` record, and the key bound to `did:sov:<nym>` as `#key-1`.
+   */
+  async keepPostedNym(nym: string, verkey: string): Promise<void> {
+    const did = `did:sov:${nym}`
+    await this.bindDid({
+      did,
+      verkey,
+      verificationMethodIds: [`${did}#key-1`],
+      relationships: ['authentication', 'assertionMethod'],
+      metadata: { posted: true },
+      nym,
+    })
   }
 
   /** Stores a key that is used for DIDComm v1 without a DID of its own (an invitation key). */
