@@ -283,6 +283,11 @@ export interface AutomaticOptions {
    * --endorser-public-did), to connect to it by itself as it starts. Implies `fresh`.
    */
   endorserInvitation?: { url: string; endorserDid: string }
+  /**
+   * An author that knows its endorser by public DID alone (ACA-Py's --endorser-public-did, no
+   * --endorser-alias), to find the connection made with that DID. Implies `fresh`.
+   */
+  endorserPublicDid?: string
 }
 
 export interface Endorsement {
@@ -290,9 +295,14 @@ export interface Endorsement {
    * A fresh DID of the agent, written to the ledger through the trustee (an endorser's with the ENDORSER
    * role, an author's with none) and made the agent's public DID. An automatic author's DID is made
    * public over its connection to the endorser, whose DID it must already know. `withoutRole`: an
-   * endorser's DID written with no role, for the ledger to refuse what it endorses.
+   * endorser's DID written with no role, for the ledger to refuse what it endorses. `withEndpoint`: its
+   * endpoint ATTRIB written too, so that others resolve the DID to the agent (ACA-Py always writes it).
    */
-  ledgerDid(role: 'author' | 'endorser', connectionId: string, options?: { withoutRole?: boolean }): Promise<string>
+  ledgerDid(
+    role: 'author' | 'endorser',
+    connectionId: string,
+    options?: { withoutRole?: boolean; withEndpoint?: boolean },
+  ): Promise<string>
   /** Takes the job on the connection and tells the peer (transaction_my_job). */
   setJob(connectionId: string, job: TransactionJob): Promise<void>
   /** Waits until the agent has recorded the peer's job on the connection, as the peer's transaction_my_job told it. */
@@ -309,10 +319,11 @@ export interface Endorsement {
     options?: {
       expiresTime?: string
       /**
-       * Name no connection: the author finds its endorser's connection itself, by the alias it was
-       * configured with (ENDORSER_ALIAS), as the design's automatic author does for every request.
+       * Name no connection: the author finds its endorser's connection itself, as it was configured (by
+       * the alias ENDORSER_ALIAS, or by the endorser's public DID), as the design's automatic author
+       * does for every request.
        */
-      viaEndorserAlias?: boolean
+      namingNoConnection?: boolean
     },
   ): Promise<TransactionInfo & { schemaId: string }>
   /**

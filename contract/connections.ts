@@ -20,6 +20,8 @@ export interface CreateInvitationOptions {
   /** The numalgo of the did:peer the agent answers a DID Exchange request with (where it lets us choose). */
   peerDidNumalgo?: PeerDidNumalgo
   label?: string
+  /** The invitation's service is this public DID of the agent (unqualified Indy DID, resolved from the ledger as did:sov). */
+  publicDid?: string
 }
 
 export interface InvitationResult {

@@ -71,6 +71,18 @@ Feature: The automatic endorsement flows (--auto-endorse-transactions, --auto-re
     Then the author writes it and acks with no controller step
     And the schema is on the ledger, written by the author and endorsed by the endorser
 
+  @TXN-30 @reference:endorser
+  Scenario: the automatic author finds its endorser by public DID on a connection made after it started
+    Given the endorser has an invitation out under its public DID, on the ledger with its endpoint
+    And the author is set up for the automatic flow, new, knowing its endorser by public DID alone
+    When the author accepts the endorser's invitation, naming the connection nothing
+    And each has taken its job on the connection, the author knowing the endorser's DID, with its own on the ledger
+    And the author asks the endorser to endorse a new schema, naming no connection
+    Then the endorser receives the request for that schema, naming the endorser and signed by the author
+    When the endorser endorses the request
+    Then the author writes it and acks with no controller step
+    And the schema is on the ledger, written by the author and endorsed by the endorser
+
   @TXN-24 @reference:endorser
   Scenario: the automatic author with no public DID has its endorser write the NYM of its new DID, and acks
     Given the author is set up for the automatic flow, new and with no public DID

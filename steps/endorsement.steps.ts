@@ -7,7 +7,7 @@ import { DEFAULT_WAIT_MS } from '../contract/connections.js'
 import { DIDEXCHANGE_1_1 } from '../didcomm/messageType.js'
 import type { RequestFacts } from '../agents/indy-pool/resource.js'
 import { ledgerOfRun } from '../runner/context.js'
-import { connect } from './support/connect.js'
+import { accept, bothCompleted, connect } from './support/connect.js'
 import { endorsedWrite, endorsement, schemaOf } from './support/endorsed.js'
 import { offeredSteps } from './support/offered.js'
 import { receivedBy, typePattern } from './support/trace.js'
@@ -164,6 +164,41 @@ Given('the endorser has an invitation out, with its DID on the ledger', async fu
   this.observations.push(`endorser DID ${endorserDid} (ENDORSER); invitation ${this.invitation.invitationId}`)
 })
 
+Given(
+  'the endorser has an invitation out under its public DID, on the ledger with its endpoint',
+  async function (this: ConformanceWorld) {
+    const endorser = this.the(ENDORSER, 'endorsement')
+    // The author resolves did:sov:<DID> from the pool: its NYM gives the key, its ATTRIB the endpoint.
+    const endorserDid = await endorser.ledgerDid('endorser', '', { withEndpoint: true })
+    this.invitation = await this.the(ENDORSER, 'connections').createInvitation({
+      handshakeProtocols: [DIDEXCHANGE_1_1],
+      publicDid: endorserDid,
+    })
+    this.endorsement = { authorDid: '', endorserDid, transactions: {} }
+    this.observations.push(
+      `endorser DID ${endorserDid} (ENDORSER); invitation ${this.invitation.invitationId} under it`,
+    )
+  },
+)
+
+asAuthor.Given(
+  'the author is set up for the automatic flow, new, knowing its endorser by public DID alone',
+  async function (this: ConformanceWorld) {
+    const endorserPublicDid = endorsement(this).endorserDid
+    this.substitute(AUTHOR, await this.the(AUTHOR, 'endorsement').automatic(AUTHOR, { fresh: true, endorserPublicDid }))
+  },
+)
+
+When(
+  "the author accepts the endorser's invitation, naming the connection nothing",
+  async function (this: ConformanceWorld) {
+    await accept(this, AUTHOR, this.invitation?.invitation as Record<string, unknown>)
+    await bothCompleted(this, ENDORSER, AUTHOR)
+    const info = await this.the(AUTHOR, 'connections').getConnection(this.connection(AUTHOR))
+    this.observations.push(`the author's connection ${info.id} (no alias) to ${info.theirDid ?? 'no DID'}, complete`)
+  },
+)
+
 asAuthor.Given(
   "the author is set up for the automatic flow, new, given the endorser's invitation and DID",
   async function (this: ConformanceWorld) {
@@ -232,7 +267,7 @@ When(
     const expiresTime = past ? new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z') : undefined
     const asked = await this.the(AUTHOR, 'endorsement').requestSchemaEndorsement(this.connection(AUTHOR), draft, {
       ...(expiresTime ? { expiresTime } : {}),
-      ...(variant?.includes('no connection') ? { viaEndorserAlias: true } : {}),
+      ...(variant?.includes('no connection') ? { namingNoConnection: true } : {}),
     })
     endorsement(this).schema = { ...draft, id: asked.schemaId }
     endorsement(this).about = draft.name

@@ -11,6 +11,8 @@ export class AcapyConnections implements Connections {
     const body = {
       handshake_protocols: options.handshakeProtocols ?? ['https://didcomm.org/didexchange/1.1'],
       ...(options.label ? { my_label: options.label } : {}),
+      // ACA-Py invites under its public DID only: the one `publicDid` must name.
+      ...(options.publicDid ? { use_public_did: true } : {}),
     }
     const data = await this.api.post('create an invitation', '/out-of-band/create-invitation', body, {
       params: { auto_accept: true },

@@ -99,10 +99,10 @@ export class AcapyEndorsement implements Endorsement {
   async requestSchemaEndorsement(
     connectionId: string,
     schema: SchemaDraft,
-    options: { expiresTime?: string; viaEndorserAlias?: boolean } = {},
+    options: { expiresTime?: string; namingNoConnection?: boolean } = {},
   ): Promise<TransactionInfo & { schemaId: string }> {
     // Without a connection named, ACA-Py's author looks its endorser up by --endorser-alias.
-    const named = options.viaEndorserAlias ? undefined : connectionId
+    const named = options.namingNoConnection ? undefined : connectionId
     const { txn, schemaId } = this.anoncreds
       ? await this.anoncredsSchema(named, schema)
       : await this.legacySchema(named, schema)

@@ -37,6 +37,8 @@ export interface AcapyHostSettings extends HostSettings {
   promoteWrittenDid?: boolean
   /** An automatic author that connects to this endorser by itself at start (--endorser-invitation). */
   endorserInvitation?: { url: string; endorserDid: string }
+  /** An automatic author that knows its endorser by public DID alone (--endorser-public-did, no --endorser-alias). */
+  endorserPublicDid?: string
   /** Run ACA-Py as a container of this image instead of a process (`--launch docker`). */
   container?: { image: string }
   /** An instance that holds credentials: it accepts every offer and stores what it is issued. */
@@ -52,7 +54,7 @@ const HOLDER_FLAGS = ['--auto-respond-credential-offer', '--auto-store-credentia
 const AUTOMATIC_FLAGS: Record<'author' | 'endorser', string[]> = {
   endorser: ['--endorser-protocol-role', 'endorser', '--auto-endorse-transactions'],
   author: [
-    ...['--endorser-protocol-role', 'author', '--endorser-alias', ENDORSER_ALIAS],
+    ...['--endorser-protocol-role', 'author'],
     ...['--auto-request-endorsement', '--auto-write-transactions', '--auto-create-revocation-transactions'],
   ],
 }
@@ -196,7 +198,7 @@ export class AcapyHost extends BaseHost {
     options: AutomaticOptions = {},
   ): Promise<Driver> {
     if (options.promoteWrittenDid && role !== 'author') throw new Error('only an author promotes a DID written for it')
-    const fresh = options.fresh || options.promoteWrittenDid || options.endorserInvitation
+    const fresh = options.fresh || options.promoteWrittenDid || options.endorserInvitation || options.endorserPublicDid
     const key = fresh ? `${role}-fresh-${++this.freshHosts}` : role
     const host = await this.startedOnce(key, resources, () => {
       return new AcapyHost(this.ref, `${this.instance}-auto-${key}`, {
@@ -205,6 +207,7 @@ export class AcapyHost extends BaseHost {
         automaticIn: role,
         ...(options.promoteWrittenDid ? { promoteWrittenDid: true } : {}),
         ...(options.endorserInvitation ? { endorserInvitation: options.endorserInvitation } : {}),
+        ...(options.endorserPublicDid ? { endorserPublicDid: options.endorserPublicDid } : {}),
       })
     })
     return host.driver()
@@ -241,9 +244,17 @@ export class AcapyHost extends BaseHost {
   }
 
   private automaticFlags(role: 'author' | 'endorser'): string[] {
-    const invitation = this.settings.endorserInvitation
+    const { endorserInvitation: invitation, endorserPublicDid } = this.settings
+    // The design makes alias and public DID mutually exclusive; --endorser-invitation needs both.
+    const endorser =
+      role !== 'author'
+        ? []
+        : endorserPublicDid
+          ? ['--endorser-public-did', endorserPublicDid]
+          : ['--endorser-alias', ENDORSER_ALIAS]
     return [
       ...AUTOMATIC_FLAGS[role],
+      ...endorser,
       ...(this.settings.promoteWrittenDid ? ['--auto-promote-author-did'] : []),
       ...(invitation ? ['--endorser-invitation', invitation.url, '--endorser-public-did', invitation.endorserDid] : []),
     ]

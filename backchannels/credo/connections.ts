@@ -1,7 +1,7 @@
 import type { CredoConnection } from '../../agents/credo/protocol.js'
 // The connection vocabulary of the RFCs, as every adapter speaks it.
 import * as rfc from '../../contract/connections.js'
-import type { Connections } from '../capabilities.js'
+import { NotOffered, type Connections } from '../capabilities.js'
 import { connectionStateOf, toInfo, waitForCredoEvent, type CredoChannel } from './waits.js'
 
 export class CredoConnections implements Connections {
@@ -15,6 +15,9 @@ export class CredoConnections implements Connections {
    * requester used, and offers no choice.
    */
   createInvitation(options: rfc.CreateInvitationOptions = {}): Promise<rfc.InvitationResult> {
+    if (options.publicDid) {
+      return Promise.reject(new NotOffered('Credo has no ledger DID of its own through the harness to invite with'))
+    }
     return this.agent.request('createInvitation', {
       ...(options.handshakeProtocols ? { handshakeProtocols: options.handshakeProtocols } : {}),
       ...(options.label ? { label: options.label } : {}),

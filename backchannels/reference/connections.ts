@@ -20,7 +20,11 @@ export class ReferenceConnections implements Connections {
         `the reference agent invites with DID Exchange 1.1 only: it resolves no unqualified DIDs (${handshakes.join(', ')} asked)`,
       )
     }
-    return createInvitation(this.agent, options)
+    const { publicDid, ...rest } = options
+    if (!publicDid) return createInvitation(this.agent, rest)
+    const identity = this.agent.transactions.identityOf(publicDid)
+    if (!identity) throw new Error(`${this.instance} holds no ledger DID ${publicDid}`)
+    return createInvitation(this.agent, { ...rest, publicDid: { nym: identity.did, verkey: identity.verkey } })
   }
 
   async receiveInvitation(

@@ -34,13 +34,18 @@ export class ReferenceEndorsement implements Endorsement {
     private readonly automaticIn?: 'author' | 'endorser',
   ) {}
 
-  async ledgerDid(role: 'author' | 'endorser', _connectionId: string, options: { withoutRole?: boolean } = {}) {
+  async ledgerDid(
+    role: 'author' | 'endorser',
+    _connectionId: string,
+    options: { withoutRole?: boolean; withEndpoint?: boolean } = {},
+  ) {
     // The key lives in the agent's store, so the posted nym is kept there as the storage design lays out.
     const { key } = await this.agent.wallet.createKey()
     const identity = this.agent.transactions.newIdentity(role, key)
     const ledgerRole = role === 'endorser' && !options.withoutRole ? 'ENDORSER' : undefined
     await this.ledger.registerNym(identity.did, identity.verkey, ledgerRole)
     await this.agent.wallet.keepPostedNym(identity.did, identity.verkey)
+    if (options.withEndpoint) await this.agent.transactions.writeOwnEndpoint(role)
     return identity.did
   }
 
@@ -61,6 +66,11 @@ export class ReferenceEndorsement implements Endorsement {
     if (options.promoteWrittenDid) {
       throw new NotOffered(
         "the reference agent does not make a DID its endorser wrote its public DID (ACA-Py's --auto-promote-author-did)",
+      )
+    }
+    if (options.endorserPublicDid) {
+      throw new NotOffered(
+        "the reference agent is not started knowing its endorser by public DID (ACA-Py's --endorser-public-did): it has no start-up configuration",
       )
     }
     if (options.endorserInvitation) {
@@ -118,9 +128,9 @@ export class ReferenceEndorsement implements Endorsement {
   async requestSchemaEndorsement(
     connectionId: string,
     schema: SchemaDraft,
-    options: { expiresTime?: string; viaEndorserAlias?: boolean } = {},
+    options: { expiresTime?: string; namingNoConnection?: boolean } = {},
   ): Promise<TransactionInfo & { schemaId: string }> {
-    const connection = options.viaEndorserAlias ? await this.endorserByAlias() : connectionId
+    const connection = options.namingNoConnection ? await this.endorserByAlias() : connectionId
     const { record, schemaId } = await this.agent.transactions.requestSchema(connection, schema, options.expiresTime)
     return { ...info(record), schemaId }
   }

@@ -27,23 +27,28 @@ export function invitationsOf(agent: ReferenceAgent): Map<string, InvitationReco
 
 export async function createInvitation(
   agent: ReferenceAgent,
-  opts: { handshakeProtocols?: string[]; peerDidNumalgo?: PeerDidNumalgo; label?: string } = {},
+  opts: {
+    handshakeProtocols?: string[]
+    peerDidNumalgo?: PeerDidNumalgo
+    label?: string
+    /** A posted nym of the agent's, its key in the store: the invitation names it instead of an inline service. */
+    publicDid?: { nym: string; verkey: string }
+  } = {},
 ): Promise<{ invitation: DidCommMessage; url: string; invitationId: string }> {
-  const { verkey } = await agent.wallet.createKey()
-  await agent.wallet.storeDidCommKey(verkey, verkeyToDidKey(verkey))
+  const verkey = opts.publicDid?.verkey ?? (await agent.wallet.createKey()).verkey
+  if (!opts.publicDid) await agent.wallet.storeDidCommKey(verkey, verkeyToDidKey(verkey))
+  const inline = {
+    id: '#inline',
+    type: 'did-communication',
+    recipientKeys: [verkeyToDidKey(verkey)],
+    routingKeys: [],
+    serviceEndpoint: agent.endpoint,
+  }
   const built = newMessage(MessageTypes.oobInvitation, {
     label: opts.label ?? agent.label,
     accept: ['didcomm/aip2;env=rfc19'],
     handshake_protocols: opts.handshakeProtocols ?? [DIDEXCHANGE_1_1],
-    services: [
-      {
-        id: '#inline',
-        type: 'did-communication',
-        recipientKeys: [verkeyToDidKey(verkey)],
-        routingKeys: [],
-        serviceEndpoint: agent.endpoint,
-      },
-    ],
+    services: [opts.publicDid ? `did:sov:${opts.publicDid.nym}` : inline],
   })
   // An invitation is never sent through the agent's outbound path, so its faults apply here.
   const faults = agent.faults.take('out-of-band/invitation')

@@ -100,6 +100,21 @@ export class Transactions {
     return [...this.identities.values()].map((identity) => identity.did)
   }
 
+  /** The ledger identity of one of this agent's DIDs, if it holds it. */
+  identityOf(did: string): LedgerIdentity | undefined {
+    return [...this.identities.values()].find((identity) => identity.did === did)
+  }
+
+  /**
+   * Writes the endpoint ATTRIB of the role's ledger DID itself, as the DID's owner, so that others can
+   * resolve the DID to this agent (ACA-Py writes it whenever it makes a DID public).
+   */
+  async writeOwnEndpoint(role: 'author' | 'endorser'): Promise<void> {
+    const identity = this.identity(role)
+    const client = await this.ledger()
+    await client.write(identity.sign(endpointRequest({ authorDid: identity.did, endpoint: this.agent.endpoint })))
+  }
+
   identity(role: 'author' | 'endorser'): LedgerIdentity {
     const identity = this.identities.get(role)
     if (!identity) throw new Error(`${this.agent.label} has no ledger DID as ${role}`)
